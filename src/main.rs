@@ -1,1 +1,17 @@
-fn main() {}
+//! One binary, three roles: Nomad's driver plugin (launched by Nomad with its
+//! magic cookie), the per-task supervisor (a hidden subcommand the plugin
+//! spawns), and a command line for people.
+
+use std::process::ExitCode;
+
+use nomad_driver_container::{cli, plugin, supervisor};
+
+fn main() -> ExitCode {
+    if plugin::launched_by_nomad() {
+        return plugin::run();
+    }
+    match cli::parse() {
+        cli::Mode::Supervise(spec_path) => supervisor::run(&spec_path),
+        cli::Mode::Person(command) => cli::run(command),
+    }
+}

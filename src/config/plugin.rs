@@ -1,0 +1,210 @@
+//! The plugin config block an operator writes in the Nomad client's agent
+//! config: `plugin "nomad-driver-container" { config { ... } }`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::schema::{object_spec, SchemaEntry};
+use super::{parse_duration, ConfigError, ConfigObject};
+use crate::proto::hclspec::Spec;
+
+const DEFAULT_IMAGE_PULL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The operator's settings, with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginConfig {
+    /// Where Apple's `container` CLI is; `None` searches the usual places.
+    pub container_path: Option<PathBuf>,
+    /// Remove a task's container when Nomad destroys the task.
+    pub gc_container: bool,
+    /// Allow `volumes` in task configs to mount host paths.
+    pub volumes_enabled: bool,
+    /// Extra Nomad metadata to copy onto containers as labels (globs).
+    pub extra_labels: Vec<String>,
+    /// Upper bound for pulling an image when a task starts.
+    pub image_pull_timeout: Duration,
+    /// Leave log collection to the operator: never open Nomad's log FIFOs.
+    pub disable_log_collection: bool,
+}
+
+impl Default for PluginConfig {
+    fn default() -> Self {
+        Self {
+            container_path: None,
+            gc_container: true,
+            volumes_enabled: false,
+            extra_labels: Vec::new(),
+            image_pull_timeout: DEFAULT_IMAGE_PULL_TIMEOUT,
+            disable_log_collection: false,
+        }
+    }
+}
+
+fn entries() -> Vec<SchemaEntry> {
+    vec![
+        SchemaEntry::attr(
+            "container_path",
+            "string",
+            "Path of Apple's `container` CLI. Empty searches PATH, then \
+             /usr/local/bin/container, then /opt/homebrew/bin/container.",
+        )
+        .with_default("\"\""),
+        SchemaEntry::block(
+            "gc",
+            vec![SchemaEntry::attr(
+                "container",
+                "bool",
+                "Delete a task's container when Nomad destroys the task.",
+            )
+            .with_default("true")],
+            "Garbage collection of what tasks leave behind.",
+        )
+        .with_default("{ container = true }"),
+        SchemaEntry::block(
+            "volumes",
+            vec![SchemaEntry::attr(
+                "enabled",
+                "bool",
+                "Allow task configs to mount host paths with `volumes`.",
+            )
+            .with_default("false")],
+            "Host path mounts.",
+        )
+        .with_default("{ enabled = false }"),
+        SchemaEntry::attr(
+            "extra_labels",
+            "list(string)",
+            "Nomad metadata copied onto each container as labels; glob patterns over \
+             job_name, job_id, task_group_name, task_name, namespace, node_name, node_id.",
+        ),
+        SchemaEntry::attr(
+            "image_pull_timeout",
+            "string",
+            "How long pulling an image may take, as a duration such as \"90s\" or \"5m\".",
+        )
+        .with_default("\"5m\""),
+        SchemaEntry::attr(
+            "disable_log_collection",
+            "bool",
+            "Do not copy task output to Nomad's log collector.",
+        )
+        .with_default("false"),
+    ]
+}
+
+/// The schema Nomad decodes the plugin config block against.
+pub fn plugin_config_schema() -> Spec {
+    object_spec(&entries())
+}
+
+/// The documented entries, for generated reference tables.
+pub fn plugin_config_entries() -> Vec<SchemaEntry> {
+    entries()
+}
+
+impl PluginConfig {
+    /// Decodes and validates the msgpack value Nomad sends in SetConfig.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ConfigError> {
+        let keys: Vec<&str> = entries().iter().map(|entry| entry.key).collect();
+        let object = ConfigObject::decode(bytes, &keys)?;
+        let defaults = Self::default();
+
+        let container_path = object
+            .string("container_path")?
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from);
+        if let Some(path) = &container_path {
+            if !path.is_absolute() {
+                return Err(object.invalid(
+                    "container_path",
+                    format!("{:?}", path.display()),
+                    "must be an absolute path",
+                ));
+            }
+        }
+
+        let gc_container = match object.block("gc", &["container"])? {
+            Some(gc) => gc.bool("container")?.unwrap_or(defaults.gc_container),
+            None => defaults.gc_container,
+        };
+        let volumes_enabled = match object.block("volumes", &["enabled"])? {
+            Some(volumes) => volumes.bool("enabled")?.unwrap_or(defaults.volumes_enabled),
+            None => defaults.volumes_enabled,
+        };
+
+        let image_pull_timeout = match object.string("image_pull_timeout")? {
+            Some(text) if !text.is_empty() => parse_duration(&text).map_err(|reason| {
+                object.invalid("image_pull_timeout", format!("{text:?}"), reason)
+            })?,
+            _ => defaults.image_pull_timeout,
+        };
+        if image_pull_timeout.is_zero() {
+            return Err(object.invalid("image_pull_timeout", "\"0\"", "must be longer than zero"));
+        }
+
+        Ok(Self {
+            container_path,
+            gc_container,
+            volumes_enabled,
+            extra_labels: object.string_list("extra_labels")?.unwrap_or_default(),
+            image_pull_timeout,
+            disable_log_collection: object.bool("disable_log_collection")?.unwrap_or(false),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rmpv::Value;
+
+    use super::*;
+    use crate::config::msgpack::tests::{encode, object};
+
+    fn full(overrides: &[(&str, Value)]) -> Vec<u8> {
+        // Nomad sends every declared key; absent ones are nil.
+        let mut pairs: Vec<(&str, Value)> = entries()
+            .iter()
+            .map(|entry| (entry.key, Value::Nil))
+            .collect();
+        for (key, value) in overrides {
+            pairs.retain(|(existing, _)| existing != key);
+            pairs.push((key, value.clone()));
+        }
+        encode(&object(&pairs))
+    }
+
+    #[test]
+    fn absent_config_gets_the_documented_defaults() {
+        assert_eq!(PluginConfig::decode(&[]).unwrap(), PluginConfig::default());
+        assert_eq!(
+            PluginConfig::decode(&full(&[])).unwrap(),
+            PluginConfig::default()
+        );
+    }
+
+    #[test]
+    fn explicit_false_for_gc_really_keeps_containers() {
+        let bytes = full(&[("gc", object(&[("container", Value::from(false))]))]);
+        assert!(!PluginConfig::decode(&bytes).unwrap().gc_container);
+    }
+
+    #[test]
+    fn bad_pull_timeout_names_key_and_value() {
+        let bytes = full(&[("image_pull_timeout", Value::from("5 minutes"))]);
+        let error = PluginConfig::decode(&bytes).unwrap_err().to_string();
+        assert!(
+            error.starts_with("image_pull_timeout = \"5 minutes\": "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn relative_container_path_is_refused() {
+        let bytes = full(&[("container_path", Value::from("bin/container"))]);
+        let error = PluginConfig::decode(&bytes).unwrap_err().to_string();
+        assert!(
+            error.contains("container_path") && error.contains("absolute"),
+            "{error}"
+        );
+    }
+}

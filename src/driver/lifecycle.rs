@@ -1,0 +1,178 @@
+//! WaitTask, StopTask, DestroyTask, SignalTask and InspectTask.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::events::{to_timestamp, zero_timestamp};
+use super::{Driver, DriverError};
+use crate::proto::drivers::{
+    ExitResult, InspectTaskResponse, TaskDriverStatus, TaskState, TaskStatus, WaitTaskResponse,
+};
+use crate::runtime::normalize_signal;
+
+/// Nomad's signal for "leave the task running" (remote tasks, pre-1.10).
+const DETACH_SIGNAL: &str = "DETACH";
+/// How long Destroy waits for the supervisor to report after a delete.
+const DESTROY_SETTLE: Duration = Duration::from_secs(15);
+
+impl Driver {
+    pub(super) async fn wait_task(&self, id: &str) -> Result<WaitTaskResponse, DriverError> {
+        let task = self
+            .task(id)
+            .ok_or_else(|| DriverError::UnknownTask(id.to_string()))?;
+        let exit = task.wait().await;
+        Ok(WaitTaskResponse {
+            result: Some(exit.to_proto()),
+            err: exit.error.unwrap_or_default(),
+        })
+    }
+
+    /// Sends the stop signal (the image's stop signal when Nomad gives none),
+    /// waits up to `grace`, then Apple's CLI kills the container. Unknown
+    /// tasks succeed: Nomad cannot tell "not found" apart over gRPC and
+    /// would retry with backoff.
+    pub(super) async fn stop_task(
+        &self,
+        id: &str,
+        grace: Duration,
+        signal: &str,
+    ) -> Result<(), DriverError> {
+        let Some(task) = self.task(id) else {
+            return Ok(());
+        };
+        if task.has_exited() {
+            return Ok(());
+        }
+        if signal.trim().eq_ignore_ascii_case(DETACH_SIGNAL) {
+            tracing::info!(task_id = %id, "detaching: the container keeps running");
+            task.mark_detached();
+            return Ok(());
+        }
+
+        let signal = match signal.trim() {
+            "" => None,
+            name => match normalize_signal(name) {
+                Ok(name) => Some(name),
+                Err(reason) => {
+                    tracing::warn!(task_id = %id, signal = name, reason = %reason, "using the image's stop signal instead");
+                    None
+                }
+            },
+        };
+
+        let cli = self.cli()?;
+        tracing::info!(task_id = %id, container = %task.container(), signal = ?signal, grace_ms = grace.as_millis() as u64, "stopping task");
+        if let Err(error) = cli.stop(task.container(), signal.as_deref(), grace).await {
+            tracing::warn!(task_id = %id, error = %error, "container stop failed; killing instead");
+            cli.kill(task.container(), "SIGKILL")
+                .await
+                .map_err(DriverError::cli("killing the container"))?;
+        }
+        Ok(())
+    }
+
+    /// Removes the container (unless the operator keeps them with
+    /// `gc { container = false }`) and forgets the task. Unknown tasks
+    /// succeed; a running task needs `force`.
+    pub(super) async fn destroy_task(&self, id: &str, force: bool) -> Result<(), DriverError> {
+        let Some(task) = self.task(id) else {
+            return Ok(());
+        };
+        if !task.has_exited() && !force && !task.is_detached() {
+            return Err(DriverError::StillRunning(id.to_string()));
+        }
+
+        let cli = self.cli()?;
+        let config = self.plugin_config();
+        if task.is_detached() {
+            tracing::info!(task_id = %id, "destroying a detached task leaves its container running");
+        } else if config.gc_container {
+            // Only delete tears a container down after Apple's service restarted.
+            cli.delete_force(task.container())
+                .await
+                .map_err(DriverError::cli("deleting the container"))?;
+        } else if !task.has_exited() {
+            cli.stop(task.container(), None, Duration::from_secs(5))
+                .await
+                .map_err(DriverError::cli("stopping the container"))?;
+        }
+
+        if !task.is_detached()
+            && tokio::time::timeout(DESTROY_SETTLE, task.wait())
+                .await
+                .is_err()
+        {
+            tracing::warn!(task_id = %id, "supervisor did not report an exit after the container was removed");
+        }
+        remove_task_files(&task.state);
+        self.forget(id);
+        tracing::info!(task_id = %id, container = %task.container(), kept = !config.gc_container, "task destroyed");
+        Ok(())
+    }
+
+    pub(super) async fn signal_task(&self, id: &str, signal: &str) -> Result<(), DriverError> {
+        let task = self
+            .task(id)
+            .ok_or_else(|| DriverError::UnknownTask(id.to_string()))?;
+        let name = normalize_signal(signal).map_err(DriverError::BadRequest)?;
+        if task.has_exited() {
+            return Err(DriverError::BadRequest(format!(
+                "task {id} has already exited"
+            )));
+        }
+        tracing::info!(task_id = %id, signal = %name, "signalling task");
+        self.cli()?
+            .kill(task.container(), &name)
+            .await
+            .map_err(DriverError::cli("signalling the container"))
+    }
+
+    pub(super) fn inspect_task(&self, id: &str) -> Result<InspectTaskResponse, DriverError> {
+        let task = self
+            .task(id)
+            .ok_or_else(|| DriverError::UnknownTask(id.to_string()))?;
+        let exit = task.exit();
+        let status = TaskStatus {
+            id: id.to_string(),
+            name: task.target.task_name.clone(),
+            state: if exit.is_some() {
+                TaskState::Exited
+            } else {
+                TaskState::Running
+            } as i32,
+            started_at: Some(to_timestamp(task.started_at)),
+            completed_at: Some(
+                exit.as_ref()
+                    .map_or_else(zero_timestamp, |e| to_timestamp(e.completed_at)),
+            ),
+            result: Some(
+                exit.as_ref()
+                    .map_or(ExitResult::default(), |e| e.to_proto()),
+            ),
+        };
+        let attributes = HashMap::from([
+            ("container".to_string(), task.container().to_string()),
+            ("image".to_string(), task.state.image.clone()),
+            (
+                "supervisor_pid".to_string(),
+                task.state.supervisor_pid.to_string(),
+            ),
+        ]);
+        Ok(InspectTaskResponse {
+            task: Some(status),
+            driver: Some(TaskDriverStatus { attributes }),
+            network_override: None,
+        })
+    }
+}
+
+fn remove_task_files(state: &super::DriverState) {
+    if !state.socket_path.starts_with(&state.state_dir) {
+        let _ = std::fs::remove_file(&state.socket_path);
+    }
+    if let Err(error) = std::fs::remove_dir_all(&state.state_dir) {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %state.state_dir.display(), error = %error, "cannot remove task state");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Nomad's BasePlugin and Driver services: the task registry, the lifecycle
+//! of each task, recovery after a restart, events, fingerprints and stats.
+//!
+//! Nothing here owns a container's output or exit status: each task's
+//! supervisor does, so this process may die and restart at any moment.
+
+mod base;
+mod envfile;
+mod errors;
+mod events;
+mod exec;
+mod fingerprint;
+mod lifecycle;
+pub mod names;
+mod recover;
+mod resources;
+mod service;
+mod start;
+mod state;
+mod stats;
+mod supervision;
+mod task;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::watch;
+
+pub use errors::{recoverable_detail, DriverError};
+pub use resources::{vm_size, VmSize, MIN_VM_MEMORY_MIB};
+pub use state::{DriverState, DRIVER_STATE_VERSION};
+
+use crate::config::PluginConfig;
+use crate::proto::base::ClientTopology;
+use crate::runtime::{locate_cli, ContainerCli};
+use events::EventBus;
+use task::TaskEntry;
+
+/// The driver; cheap to clone, one per plugin process.
+#[derive(Clone)]
+pub struct Driver {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: RwLock<Option<Settings>>,
+    tasks: Mutex<HashMap<String, Arc<TaskEntry>>>,
+    events: EventBus,
+    stats: stats::Sampler,
+    fingerprints: fingerprint::VersionCache,
+    /// Flips to true when Nomad calls Shutdown: background work stops.
+    stopping: watch::Sender<bool>,
+}
+
+/// What SetConfig delivered.
+#[derive(Debug, Clone)]
+struct Settings {
+    plugin: PluginConfig,
+    topology: Option<ClientTopology>,
+}
+
+impl Driver {
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                settings: RwLock::new(None),
+                tasks: Mutex::new(HashMap::new()),
+                events: EventBus::new(),
+                stats: stats::Sampler::new(),
+                fingerprints: fingerprint::VersionCache::default(),
+                stopping: watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// Stops fingerprint probes and stats sampling; never touches a task.
+    pub fn shutdown_background_work(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    fn settings(&self) -> Result<Settings, DriverError> {
+        read_lock(&self.inner.settings)
+            .clone()
+            .ok_or(DriverError::NotConfigured)
+    }
+
+    /// The plugin config in force, or the defaults before SetConfig.
+    fn plugin_config(&self) -> PluginConfig {
+        read_lock(&self.inner.settings)
+            .as_ref()
+            .map(|s| s.plugin.clone())
+            .unwrap_or_default()
+    }
+
+    fn cli(&self) -> Result<ContainerCli, DriverError> {
+        let config = self.plugin_config();
+        locate_cli(config.container_path.as_deref())
+            .map(ContainerCli::new)
+            .ok_or_else(|| DriverError::BadRequest(cli_missing_message(&config)))
+    }
+
+    fn task(&self, id: &str) -> Option<Arc<TaskEntry>> {
+        lock(&self.inner.tasks).get(id).cloned()
+    }
+
+    fn register(&self, task: Arc<TaskEntry>) {
+        lock(&self.inner.tasks).insert(task.id().to_string(), task);
+    }
+
+    fn forget(&self, id: &str) {
+        lock(&self.inner.tasks).remove(id);
+    }
+}
+
+impl Default for Driver {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn cli_missing_message(config: &PluginConfig) -> String {
+    match &config.container_path {
+        Some(path) => format!(
+            "Apple's container CLI was not found at container_path = {:?}",
+            path.display()
+        ),
+        None => format!(
+            "Apple's container CLI was not found on PATH or at {}; install it from \
+             github.com/apple/container or set container_path",
+            crate::runtime::DEFAULT_SEARCH_PATHS.join(", ")
+        ),
+    }
+}
+
+// Locks are held for map lookups only; a poisoned lock means a panic
+// elsewhere, and the map itself is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

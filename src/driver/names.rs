@@ -1,0 +1,105 @@
+//! Container names and the labels that mark a container as ours.
+
+/// Apple's CLI allows at most 63 characters in a container ID.
+const MAX_NAME_LEN: usize = 63;
+
+/// Label keys set on every container this driver creates.
+pub const LABEL_DRIVER: &str = "nomad.driver";
+pub const LABEL_ALLOC_ID: &str = "nomad.alloc_id";
+pub const LABEL_TASK_NAME: &str = "nomad.task_name";
+pub const LABEL_DRIVER_VALUE: &str = "nomad-driver-container";
+
+/// `<task>-<alloc_id>`: the same for every attempt of a task in an
+/// allocation, so a leftover from an interrupted start is found by name.
+///
+/// Apple's rule is `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`, at most 63 characters;
+/// the name is also the guest's hostname, so we keep to lower-case letters,
+/// digits and `-` (a `.` would make the CLI treat it as a full domain name).
+pub fn container_name(alloc_id: &str, task_name: &str) -> String {
+    let alloc = sanitize(alloc_id);
+    let budget = MAX_NAME_LEN.saturating_sub(alloc.len() + 1).max(1);
+    let mut task: String = sanitize(task_name).chars().take(budget).collect();
+    if task.is_empty() || !task.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        task.insert(0, 't');
+        task.truncate(budget);
+    }
+    let name = format!("{task}-{alloc}");
+    name.chars().take(MAX_NAME_LEN).collect()
+}
+
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The labels that identify a task's container.
+pub fn ownership_labels(alloc_id: &str, task_name: &str) -> Vec<(String, String)> {
+    vec![
+        (LABEL_DRIVER.into(), LABEL_DRIVER_VALUE.into()),
+        (LABEL_ALLOC_ID.into(), alloc_id.into()),
+        (LABEL_TASK_NAME.into(), task_name.into()),
+    ]
+}
+
+/// Whether labels say the container belongs to this alloc's task.
+pub fn is_owned_by(
+    labels: &std::collections::HashMap<String, String>,
+    alloc_id: &str,
+    task_name: &str,
+) -> bool {
+    labels.get(LABEL_DRIVER).map(String::as_str) == Some(LABEL_DRIVER_VALUE)
+        && labels.get(LABEL_ALLOC_ID).map(String::as_str) == Some(alloc_id)
+        && labels.get(LABEL_TASK_NAME).map(String::as_str) == Some(task_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_for_apple(name: &str) -> bool {
+        name.len() >= 2
+            && name.len() <= 63
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    }
+
+    #[test]
+    fn name_is_deterministic_and_valid() {
+        let alloc = "3b1d2c4e-aaaa-bbbb-cccc-0123456789ab";
+        let name = container_name(alloc, "web");
+        assert_eq!(name, "web-3b1d2c4e-aaaa-bbbb-cccc-0123456789ab");
+        assert_eq!(name, container_name(alloc, "web"));
+        assert!(valid_for_apple(&name));
+    }
+
+    #[test]
+    fn awkward_task_names_are_sanitised_and_truncated() {
+        let alloc = "3b1d2c4e-aaaa-bbbb-cccc-0123456789ab";
+        for task in [
+            "_sidecar",
+            "My.Task/With Spaces",
+            "",
+            "x".repeat(100).as_str(),
+            "日本",
+        ] {
+            let name = container_name(alloc, task);
+            assert!(valid_for_apple(&name), "{task:?} gave {name:?}");
+            assert!(name.ends_with(alloc), "{name}");
+        }
+    }
+
+    #[test]
+    fn distinct_tasks_of_one_alloc_get_distinct_names() {
+        let alloc = "3b1d2c4e-aaaa-bbbb-cccc-0123456789ab";
+        assert_ne!(container_name(alloc, "redis"), container_name(alloc, "web"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The plugin's side of a task's supervisor: spawning it, connecting to its
+//! socket, and turning its end into the task's exit.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::UnixStream;
+
+use super::errors::DriverError;
+use super::task::{TaskEntry, TaskExit};
+use crate::runtime::{ContainerCli, ContainerState};
+use crate::supervisor::{read_json, ExitRecord, Hello};
+
+/// How long a new supervisor may take to attach and open its socket.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often the degraded path asks the CLI whether a container still runs.
+const OBSERVE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Starts `nomad-driver-container supervise <spec>` in its own session with no
+/// inherited stdio, so it survives us and nothing of ours keeps it alive.
+pub async fn spawn(spec_path: &Path, socket_path: &Path) -> Result<(u32, UnixStream), DriverError> {
+    let exe = std::env::current_exe().map_err(DriverError::io("finding our own executable"))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .arg("supervise")
+        .arg(spec_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .map_err(DriverError::io("starting the task supervisor"))?;
+    let pid = child.id().unwrap_or_default();
+
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Ok((stream, _hello)) = connect(socket_path).await {
+            // Reap it when it ends; tokio also reaps if this task is dropped.
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+            });
+            return Ok((pid, stream));
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(DriverError::Supervisor(format!(
+                "the task supervisor exited ({status}) before attaching to the container"
+            )));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.start_kill();
+            return Err(DriverError::Supervisor(format!(
+                "the task supervisor did not attach within {READY_TIMEOUT:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Connects to a supervisor and reads its hello line.
+pub async fn connect(socket_path: &Path) -> std::io::Result<(UnixStream, Hello)> {
+    let stream = UnixStream::connect(socket_path).await?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut line))
+        .await
+        .map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "no hello from supervisor")
+        })??;
+    let hello: Hello = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+    Ok((reader.into_inner(), hello))
+}
+
+/// Watches one task until its exit is known, then records it.
+///
+/// With a live connection the exit is known the moment the supervisor ends
+/// (EOF), from the record it wrote just before. Without a record, or with one
+/// that says the status was lost, the container is observed through the CLI
+/// until it stops, and the exit is -1 with the reason: never an invented 0.
+pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Option<UnixStream>) {
+    if let Some(mut stream) = connection {
+        let mut sink = [0u8; 64];
+        while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+    }
+
+    let record: Option<ExitRecord> = read_json(&task.state.exit_path).unwrap_or_else(|error| {
+        tracing::warn!(task_id = %task.id(), error = %error, "exit record unreadable");
+        None
+    });
+    let exit = match record {
+        Some(record) if !record.status_lost() => TaskExit {
+            exit_code: record.exit_code,
+            signal: record.signal,
+            oom_killed: false,
+            error: None,
+            completed_at: parse_time(&record.finished_at),
+        },
+        Some(record) => observe_until_stopped(&task, &cli, record.error.unwrap_or_default()).await,
+        None => {
+            let reason = format!(
+                "the task supervisor (pid {}) ended without recording the container's exit \
+                 status, so it is unknown",
+                task.state.supervisor_pid
+            );
+            observe_until_stopped(&task, &cli, reason).await
+        }
+    };
+
+    if exit.error.is_some() {
+        tracing::warn!(task_id = %task.id(), container = %task.container(), error = exit.error.as_deref().unwrap_or_default(), "task exit status lost");
+    } else {
+        tracing::info!(task_id = %task.id(), exit_code = exit.exit_code, "task exited");
+    }
+    task.set_exit(exit);
+}
+
+async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: String) -> TaskExit {
+    tracing::warn!(task_id = %task.id(), container = %task.container(), reason = %reason, "watching the container through the CLI");
+    loop {
+        // Destroy may settle the exit while we watch.
+        if let Some(exit) = task.exit() {
+            return exit;
+        }
+        match cli.inspect(task.container()).await {
+            Ok(Some(container))
+                if matches!(
+                    container.state(),
+                    ContainerState::Running | ContainerState::Stopping
+                ) => {}
+            Ok(_) => return TaskExit::unknown(reason),
+            Err(error) => {
+                tracing::debug!(task_id = %task.id(), error = %error, "inspect failed while watching");
+            }
+        }
+        tokio::time::sleep(OBSERVE_INTERVAL).await;
+    }
+}
+
+fn parse_time(text: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+}

@@ -1,0 +1,129 @@
+//! Files the plugin and a supervisor share in the task's state directory:
+//! the spec the plugin writes before spawning the supervisor, and the exit
+//! record the supervisor writes when the container's attached CLI ends.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped when a field changes meaning; a supervisor refuses other versions.
+pub const SPEC_VERSION: u32 = 1;
+
+/// What one supervisor runs and where it writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupervisorSpec {
+    pub version: u32,
+    pub task_id: String,
+    pub container: String,
+    pub cli_path: PathBuf,
+    /// Nomad's stdout/stderr FIFOs (or files); `None` when log collection is
+    /// disabled, in which case output is drained and dropped.
+    pub stdout_path: Option<PathBuf>,
+    pub stderr_path: Option<PathBuf>,
+    /// Connections to this socket see EOF when the supervisor exits.
+    pub socket_path: PathBuf,
+    pub exit_path: PathBuf,
+    pub log_path: PathBuf,
+}
+
+/// How the container's attached process ended, as far as we know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExitRecord {
+    /// The container process's exit code (128 + n when signal n killed it,
+    /// as Apple's guest reports it), or -1 when unknown.
+    pub exit_code: i32,
+    /// Set when the CLI itself died by a signal, which leaves the
+    /// container's fate unknown.
+    pub signal: i32,
+    /// RFC 3339 time the attached CLI ended.
+    pub finished_at: String,
+    /// Why the status is unknown, when it is.
+    pub error: Option<String>,
+}
+
+impl ExitRecord {
+    /// True when the record does not carry the container's real status.
+    pub fn status_lost(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// The hello line a supervisor writes to every connection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    pub supervisor_pid: u32,
+    pub cli_pid: u32,
+}
+
+/// Writes JSON to `path` atomically: a temp file, fsync, rename, so a reader
+/// sees either nothing or the whole record, even across a crash.
+pub fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let temp = temp_path_for(path);
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path)?;
+    if let Some(dir) = path.parent() {
+        // Make the rename itself durable.
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Reads a JSON file; `Ok(None)` when it does not exist.
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(std::io::Error::other),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+fn temp_path_for(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_record_round_trips_through_an_atomic_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exit.json");
+        let record = ExitRecord {
+            exit_code: 3,
+            signal: 0,
+            finished_at: "2026-12-04T10:00:00Z".into(),
+            error: None,
+        };
+        write_json_atomically(&path, &record).unwrap();
+
+        assert_eq!(read_json::<ExitRecord>(&path).unwrap(), Some(record));
+        assert!(!dir.path().join("exit.json.tmp").exists());
+    }
+
+    #[test]
+    fn missing_record_reads_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            read_json::<ExitRecord>(&dir.path().join("exit.json")).unwrap(),
+            None
+        );
+    }
+}
