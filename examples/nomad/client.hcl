@@ -1,0 +1,44 @@
+# A Nomad client agent config that loads the driver.
+#   nomad agent -config examples/nomad/client.hcl
+#
+# The plugin block's label must equal the binary's file name in plugin_dir
+# (nomad-driver-container); jobs select the driver by its own name,
+# driver = "container".
+data_dir   = "/opt/nomad/data"
+plugin_dir = "/opt/nomad/plugins"
+
+client {
+  enabled = true
+}
+
+plugin "nomad-driver-container" {
+  config {
+    # Empty: search PATH, then /usr/local/bin/container and
+    # /opt/homebrew/bin/container.
+    container_path = ""
+
+    # Pulls slower than this fail the task start.
+    image_pull_timeout = "5m"
+
+    # Nomad metadata attached to each container as labels.
+    extra_labels = ["job_name", "task_name"]
+
+    gc {
+      # Delete each task's container once its task is destroyed.
+      container = true
+    }
+
+    volumes {
+      # Host-path volumes in task configs are refused unless enabled.
+      enabled = false
+    }
+
+    disable_log_collection = false
+  }
+}
+
+# Without this the client never calls the driver's TaskStats.
+telemetry {
+  publish_allocation_metrics = true
+  collection_interval        = "1s"
+}
