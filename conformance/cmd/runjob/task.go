@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/nomad-driver-container/conformance/harness"
+	driverpb "github.com/nomad-driver-container/conformance/proto/drivers"
+)
+
+type taskResult struct {
+	name   string
+	events []*driverpb.DriverTaskEvent
+	stdout string
+	stderr string
+	exit   harness.Exit
+	err    error
+}
+
+func (r taskResult) succeeded() bool { return r.err == nil && r.exit.Successful() }
+
+// runTask starts one task, waits for it (stopping it after -stop-after or
+// -timeout), destroys it and collects its logs.
+func runTask(ctx context.Context, opts *options, alloc *harness.Alloc, name string, driver *harness.Driver) taskResult {
+	result := taskResult{name: name}
+	runner, err := alloc.NewTask(name)
+	if err != nil {
+		result.err = err
+		return result
+	}
+
+	if err := runner.Start(ctx, driver); err != nil {
+		_ = runner.DrainLogs()
+		result.err = err
+		return result
+	}
+	result.exit, result.err = waitOrStop(ctx, opts, runner)
+
+	destroyCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := runner.Destroy(destroyCtx); err != nil && result.err == nil {
+		result.err = err
+	}
+	if err := runner.DrainLogs(); err != nil && result.err == nil {
+		result.err = err
+	}
+
+	result.events = runner.Events()
+	paths := alloc.LogPaths(name)
+	result.stdout = readFile(paths.StdoutLog)
+	result.stderr = readFile(paths.StderrLog)
+	return result
+}
+
+func waitOrStop(ctx context.Context, opts *options, runner *harness.TaskRunner) (harness.Exit, error) {
+	limit := opts.timeout
+	if opts.stopAfter > 0 {
+		limit = min(limit, opts.stopAfter)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	exit, err := runner.Wait(waitCtx)
+	if err == nil {
+		return exit, nil
+	}
+	if waitCtx.Err() == nil {
+		return exit, err
+	}
+
+	fmt.Printf("==> stopping task %q (signal %q, timeout %s)\n",
+		runner.Task.Name, runner.Task.KillSignal, runner.Task.KillTimeout)
+	killCtx, cancelKill := context.WithTimeout(context.Background(), harness.MaxKillTimeout+30*time.Second)
+	defer cancelKill()
+	exit, err = runner.Kill(killCtx)
+	if err != nil {
+		return exit, err
+	}
+	if opts.stopAfter == 0 || limit < opts.stopAfter {
+		return exit, fmt.Errorf("task did not exit within -timeout %s; stopped: %s", opts.timeout, exit)
+	}
+	return exit, nil
+}
+
+func readFile(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}

@@ -1,0 +1,123 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nomad-driver-container/conformance/hclconfig"
+	"github.com/nomad-driver-container/conformance/loader"
+	basepb "github.com/nomad-driver-container/conformance/proto/base"
+	driverpb "github.com/nomad-driver-container/conformance/proto/drivers"
+)
+
+func TestLoadWithExampleClientConfigReportsInfoAndHealthyFingerprint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+
+	cfg, err := hclconfig.ParseAgentConfig(filepath.Join(examplesDir, "nomad", "client.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, driver := e.startAgent(ctx, cfg)
+
+	if agent.APIVersion == "" || agent.Info.GetName() != "container" {
+		t.Errorf("plugin info = %v, matched API version %q", agent.Info, agent.APIVersion)
+	}
+	if agent.ConfigSpec == nil || len(agent.MsgpackConfig) == 0 {
+		t.Error("plugin serves no config schema, but the example client.hcl has a config block")
+	}
+
+	fp, err := driver.FirstFingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.GetHealth() != driverpb.FingerprintResponse_HEALTHY {
+		t.Errorf("first fingerprint health = %s (%q), want HEALTHY", fp.GetHealth(), fp.GetHealthDescription())
+	}
+	if fp.GetErr() != "" {
+		t.Errorf("first fingerprint err = %q; the client would mark the driver unhealthy", fp.GetErr())
+	}
+	assertAttributesNamespaced(t, fp)
+}
+
+func TestFingerprintIsUnhealthyWhenTheServiceIsDown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	e.writeKnobs(map[string]any{"service_down": true})
+
+	_, driver := e.startAgent(ctx, nil)
+	fp, err := driver.FirstFingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.GetHealth() != driverpb.FingerprintResponse_UNHEALTHY {
+		t.Errorf("first fingerprint health = %s (%q), want UNHEALTHY", fp.GetHealth(), fp.GetHealthDescription())
+	}
+	if fp.GetHealthDescription() == "" {
+		t.Error("unhealthy fingerprint has no health_description for the node event")
+	}
+}
+
+// A plugin config naming the CLI explicitly must work without PATH help.
+func TestContainerPathFromPluginConfigIsUsed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+
+	cfg := e.agentConfig(`
+plugin "` + filepath.Base(e.pluginBin) + `" {
+  config {
+    container_path = "` + e.containerBin + `"
+  }
+}
+`)
+	opts := e.agentOptions(cfg)
+	opts.Env = []string{standinRootEnv + "=" + e.standinRoot, "PATH=/usr/bin:/bin"}
+
+	_, driver, err := startAgentWith(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(driver.Shutdown)
+	fp, err := driver.FirstFingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.GetHealth() != driverpb.FingerprintResponse_HEALTHY {
+		t.Errorf("health = %s (%q), want HEALTHY with container_path set", fp.GetHealth(), fp.GetHealthDescription())
+	}
+}
+
+func TestPluginInfoPassesTheLoadersChecksOnEveryLaunch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 30*time.Second)
+
+	inst, err := loader.Launch(loader.Options{Binary: e.pluginBin, Env: e.pluginEnv()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Kill()
+
+	info, err := inst.Base.PluginInfo(ctx, &basepb.PluginInfoRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loader.CheckDriverInfo(info, "container"); err != nil {
+		t.Error(err)
+	}
+}
+
+// Attributes reach the node verbatim, so they must be driver.<name>.*.
+func assertAttributesNamespaced(t *testing.T, fp *driverpb.FingerprintResponse) {
+	t.Helper()
+	for key := range fp.GetAttributes() {
+		if !strings.HasPrefix(key, "driver.container") {
+			t.Errorf("fingerprint attribute %q is not under driver.container", key)
+		}
+	}
+}
