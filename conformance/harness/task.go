@@ -70,6 +70,7 @@ func (r *TaskRunner) Start(ctx context.Context, driver *Driver) error {
 	cfg, vars, err := taskconfig.Build(taskconfig.Input{
 		Job: r.Alloc.Job, Group: r.Alloc.Group, Task: r.Task,
 		AllocID: r.Alloc.ID, AllocDir: r.Alloc.Dir, Node: r.Alloc.Node, Ports: r.Alloc.Ports,
+		FSIsolation: r.Capabilities.GetFsIsolation(),
 	})
 	if err != nil {
 		return fmt.Errorf("build task config: %w", err)

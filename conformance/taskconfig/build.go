@@ -2,6 +2,8 @@ package taskconfig
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -19,6 +21,10 @@ type Input struct {
 	Node     Node
 	// Ports are the group's allocated ports, shared by all its tasks.
 	Ports []*pb.PortMapping
+	// FSIsolation is the driver's capability; it decides whether the task
+	// sees its directories as /local, /alloc, /secrets or as host paths,
+	// and whether it inherits the host environment.
+	FSIsolation pb.DriverCapabilities_FSIsolation
 }
 
 // Build returns the TaskConfig for a fresh start attempt (a new task ID
@@ -80,6 +86,19 @@ func taskEnvironment(in Input, resources *pb.Resources, cores []int) (map[string
 		Node:      in.Node,
 		Resources: resources,
 		Cores:     cores,
+		Dirs:      ImageTaskDirs,
+	}
+	switch in.FSIsolation {
+	case pb.DriverCapabilities_IMAGE:
+	case pb.DriverCapabilities_NONE:
+		envIn.Dirs = TaskDirs{
+			Alloc:   in.AllocDir.SharedDir(),
+			Local:   in.AllocDir.TaskLocalDir(in.Task.Name),
+			Secrets: in.AllocDir.TaskSecretsDir(in.Task.Name),
+		}
+		envIn.HostEnv = hostEnv()
+	default:
+		envIn.HostEnv = hostEnv()
 	}
 	baseVars := InterpolationVars(BuildEnv(envIn), in.Node)
 
@@ -93,6 +112,19 @@ func taskEnvironment(in Input, resources *pb.Resources, cores []int) (map[string
 
 	env := BuildEnv(envIn)
 	return env, InterpolationVars(env, in.Node), nil
+}
+
+// hostEnv is the client's environment as a task without image isolation
+// inherits it. Nomad strips a denylist of the agent's own variables
+// (client.options "env.denylist"); the harness has none to strip.
+func hostEnv() map[string]string {
+	env := map[string]string{}
+	for _, entry := range os.Environ() {
+		if key, value, ok := strings.Cut(entry, "="); ok {
+			env[key] = value
+		}
+	}
+	return env
 }
 
 func interpolateAll(values map[string]string, vars map[string]cty.Value) (map[string]string, error) {

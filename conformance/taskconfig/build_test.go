@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nomad-driver-container/conformance/hclconfig"
+	pb "github.com/nomad-driver-container/conformance/proto/drivers"
 )
 
 func testInput(t *testing.T) Input {
@@ -33,7 +34,8 @@ func testInput(t *testing.T) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Input{Job: job, Group: group, Task: task, AllocID: allocID, AllocDir: dir, Node: node, Ports: ports}
+	return Input{Job: job, Group: group, Task: task, AllocID: allocID, AllocDir: dir, Node: node, Ports: ports,
+		FSIsolation: pb.DriverCapabilities_IMAGE}
 }
 
 func TestNewTaskIDHasAllocTaskAndEightRandomChars(t *testing.T) {
@@ -137,6 +139,34 @@ func TestBuildEnvHasNomadRuntimeVariables(t *testing.T) {
 	}
 	if got := vars["NOMAD_TASK_NAME"].AsString(); got != "server" {
 		t.Errorf("interpolation var NOMAD_TASK_NAME = %q", got)
+	}
+}
+
+func TestBuildEnvUsesHostPathsAndHostEnvWithoutIsolation(t *testing.T) {
+	in := testInput(t)
+	in.FSIsolation = pb.DriverCapabilities_NONE
+	t.Setenv("CONFORMANCE_HOST_VAR", "from-host")
+	cfg, _, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Env["NOMAD_TASK_DIR"]; got != in.AllocDir.TaskLocalDir("server") {
+		t.Errorf("NOMAD_TASK_DIR = %q, want the host path", got)
+	}
+	if got := cfg.Env["CONFORMANCE_HOST_VAR"]; got != "from-host" {
+		t.Errorf("host env not inherited: CONFORMANCE_HOST_VAR = %q", got)
+	}
+}
+
+func TestBuildEnvLeavesHostEnvOutWithImageIsolation(t *testing.T) {
+	in := testInput(t)
+	t.Setenv("CONFORMANCE_HOST_VAR", "from-host")
+	cfg, _, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Env["CONFORMANCE_HOST_VAR"]; ok {
+		t.Error("host env leaked into an IMAGE-isolated task")
 	}
 }
 

@@ -26,16 +26,38 @@ type EnvInput struct {
 	// both already interpolated.
 	TaskEnv  map[string]string
 	TaskMeta map[string]string
+	// Dirs are the task's directories as the task sees them.
+	Dirs TaskDirs
+	// HostEnv is inherited by tasks whose driver does not isolate the
+	// filesystem with an image (nil otherwise).
+	HostEnv map[string]string
 }
 
-// BuildEnv returns the runtime environment Nomad gives a task whose driver
-// isolates its filesystem (IMAGE): the task, alloc and secrets directories
-// are the in-container paths /local, /alloc and /secrets.
+// TaskDirs are the values of NOMAD_ALLOC_DIR, NOMAD_TASK_DIR and
+// NOMAD_SECRETS_DIR.
+type TaskDirs struct {
+	Alloc   string
+	Local   string
+	Secrets string
+}
+
+// ImageTaskDirs are the in-container paths an IMAGE or CHROOT driver
+// mounts the directories at.
+var ImageTaskDirs = TaskDirs{Alloc: "/alloc", Local: "/local", Secrets: "/secrets"}
+
+// BuildEnv returns the runtime environment Nomad gives a task: the host
+// environment first when the driver does not isolate with an image, then
+// the NOMAD_* variables, then the task's meta and env blocks.
 func BuildEnv(in EnvInput) map[string]string {
-	env := map[string]string{
-		"NOMAD_ALLOC_DIR":      "/alloc",
-		"NOMAD_TASK_DIR":       "/local",
-		"NOMAD_SECRETS_DIR":    "/secrets",
+	env := map[string]string{}
+	for key, value := range in.HostEnv {
+		env[key] = value
+	}
+
+	nomad := map[string]string{
+		"NOMAD_ALLOC_DIR":      in.Dirs.Alloc,
+		"NOMAD_TASK_DIR":       in.Dirs.Local,
+		"NOMAD_SECRETS_DIR":    in.Dirs.Secrets,
 		"NOMAD_ALLOC_ID":       in.AllocID,
 		"NOMAD_SHORT_ALLOC_ID": in.AllocID[:8],
 		"NOMAD_ALLOC_NAME":     in.AllocName,
@@ -47,6 +69,9 @@ func BuildEnv(in EnvInput) map[string]string {
 		"NOMAD_NAMESPACE":      in.Namespace,
 		"NOMAD_DC":             in.Node.Datacenter,
 		"NOMAD_REGION":         in.Node.Region,
+	}
+	for key, value := range nomad {
+		env[key] = value
 	}
 	addResourceEnv(env, in.Resources, in.Cores)
 	addPortEnv(env, in.Resources.GetPorts())
