@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -90,9 +89,6 @@ func receiveInto[T any](f *feed[T], recv func() (T, error)) {
 	for {
 		item, err := recv()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.EOF
-			}
 			f.end(err)
 			return
 		}
