@@ -1,0 +1,10 @@
+//! Integration tests: each drives the built `container` binary against a
+//! fresh root in a temp dir, the way the driver would.
+
+mod attach;
+mod grammar;
+mod hooks;
+mod lifecycle;
+mod observe;
+mod registry;
+mod support;
