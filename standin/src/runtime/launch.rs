@@ -34,6 +34,7 @@ pub fn launch_helper(store: &Store, args: &HelperArgs) -> anyhow::Result<UnixStr
     // fork and exec, on an fd that stays open until spawn returns.
     unsafe {
         command.pre_exec(move || {
+            super::process::reset_signals();
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
             }

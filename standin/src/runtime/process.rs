@@ -209,6 +209,7 @@ fn install_child_setup(command: &mut Command, spec: &ProcessSpec, terminal: bool
     // system calls on data captured before the fork.
     unsafe {
         command.pre_exec(move || {
+            reset_signals();
             if terminal {
                 // A session of its own with the PTY as controlling terminal.
                 if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
@@ -227,6 +228,23 @@ fn install_child_setup(command: &mut Command, spec: &ProcessSpec, terminal: bool
             }
             Ok(())
         });
+    }
+}
+
+/// Blocked and ignored signals survive fork and exec: an attached CLI
+/// blocks the ones it watches, a shell ignores SIGINT for background jobs.
+/// A process in a fresh VM has neither, so neither may ours.
+pub fn reset_signals() {
+    // SAFETY: sigemptyset/sigprocmask/signal on a local set; async-signal-safe.
+    unsafe {
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        for number in 1..libc::SIGRTMAX() {
+            if number != libc::SIGKILL && number != libc::SIGSTOP {
+                libc::signal(number, libc::SIG_DFL);
+            }
+        }
     }
 }
 

@@ -153,3 +153,10 @@ fn container_survives_its_attached_cli_being_killed_until_stopped() {
     assert_eq!(sandbox.ok(&["stop", "orphan"]), "orphan\n");
     assert_eq!(sandbox.state_of("orphan"), "stopped");
 }
+
+#[test]
+fn container_processes_start_with_no_blocked_or_ignored_signals() {
+    let sandbox = Sandbox::new();
+    let outcome = sandbox.run(&["run", "--rm", "alpine", "grep", "-E", "SigBlk|SigIgn", "/proc/self/status"]);
+    assert_eq!(outcome.stdout, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
