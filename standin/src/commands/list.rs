@@ -19,6 +19,7 @@ pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {
         .map_err(internal)?
         .into_iter()
         .filter(|container| all || container.status() == Status::Running)
+        .filter(|container| !is_machine(container))
         .collect();
 
     if args.flag("--quiet") {
@@ -55,6 +56,16 @@ pub fn inspect(context: &Context, args: &ParsedArgs) -> CliResult {
     }
     emit(&json::pretty(&Value::Array(found)));
     Ok(())
+}
+
+/// Container machines are hidden from `list` (not from `inspect`).
+fn is_machine(container: &Container) -> bool {
+    container
+        .config
+        .labels
+        .get("com.apple.container.plugin")
+        .map(String::as_str)
+        == Some("machine")
 }
 
 /// `{configuration, id, status{networks, startedDate?, state}}`.

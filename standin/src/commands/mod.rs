@@ -172,19 +172,15 @@ fn unknown_subcommand(context: &Context, words: &[&str]) -> CliError {
 }
 
 fn print_root_help() {
-    println!("OVERVIEW: A container platform for macOS (Linux stand-in for tests)");
-    println!();
-    println!("USAGE: container [--debug] <subcommand>");
-    println!();
-    println!("SUBCOMMANDS:");
-    for line in [
-        "  create, delete (rm), exec, inspect, kill, list (ls), logs, run, start, stats, stop",
-        "  image (i): delete (rm), inspect, list (ls), pull",
-        "  registry (r): list (ls), login, logout",
-        "  system (s): start, status, stop, version",
-    ] {
-        println!("{line}");
-    }
+    emit_raw(
+        "OVERVIEW: A container platform for macOS (Linux stand-in for tests)\n\n\
+         USAGE: container [--debug] <subcommand>\n\n\
+         SUBCOMMANDS:\n  \
+         create, delete (rm), exec, inspect, kill, list (ls), logs, run, start, stats, stop\n  \
+         image (i): delete (rm), inspect, list (ls), pull\n  \
+         registry (r): list (ls), login, logout\n  \
+         system (s): start, status, stop, version\n",
+    );
 }
 
 /// Prints one line on stdout, ignoring a closed stdout.
