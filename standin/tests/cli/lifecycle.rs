@@ -191,3 +191,21 @@ fn stopped_containers_keep_their_started_date_and_lose_networks() {
     assert!(status["startedDate"].as_str().unwrap().ends_with('Z'));
     assert_eq!(status["networks"], serde_json::json!([]));
 }
+
+#[test]
+fn all_flag_conflicts_with_ids_and_nothing_selected_is_an_error() {
+    let sandbox = Sandbox::new();
+    let conflict = sandbox.run(&["stop", "--all", "web"]);
+    assert_eq!(
+        (conflict.code, conflict.stderr.as_str()),
+        (
+            1,
+            "Error: explicitly supplied container IDs conflict with the --all flag\n"
+        )
+    );
+    let nothing = sandbox.run(&["delete"]);
+    assert_eq!(
+        nothing.stderr,
+        "Error: no containers specified and --all not supplied\n"
+    );
+}

@@ -183,3 +183,18 @@ fn exec_refuses_stopped_and_unknown_containers() {
         "Error: get failed: container ghost not found\n"
     );
 }
+
+#[test]
+fn exec_with_tty_gets_a_terminal_and_merged_output() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["run", "-d", "--name", "box", "alpine", "sleep", "60"]);
+    let outcome = sandbox.run(&["exec", "-t", "box", "sh", "-c", "tty; echo oops >&2"]);
+    assert_eq!(outcome.code, 0);
+    assert!(
+        outcome.stdout.starts_with("/dev/pts/"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(outcome.stdout.contains("oops"));
+    assert_eq!(outcome.stderr, "");
+}
