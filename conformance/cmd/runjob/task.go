@@ -34,6 +34,7 @@ func runTask(ctx context.Context, opts *options, alloc *harness.Alloc, name stri
 	if err := runner.Start(ctx, driver); err != nil {
 		_ = runner.DrainLogs()
 		result.err = err
+		result.events = runner.Events()
 		return result
 	}
 	result.exit, result.err = waitOrStop(ctx, opts, runner)
