@@ -21,6 +21,10 @@ pub enum Command {
     /// Print the plugin version and the Nomad plugin API versions it speaks.
     Version,
 
+    /// Print the configuration reference (Markdown), generated from the
+    /// schemas the plugin serves to Nomad.
+    ConfigReference,
+
     /// Supervise one task's container (started by the plugin, not by people).
     #[command(hide = true)]
     Supervise {
@@ -33,6 +37,16 @@ pub enum Command {
 pub enum Mode {
     Supervise(PathBuf),
     Person(Option<Command>),
+}
+
+/// The spec path when argv is exactly `supervise <spec>`, the form the
+/// plugin uses; read without clap so nothing else can intercept it.
+pub fn supervise_spec_from_args() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    match (args.next(), args.next(), args.next()) {
+        (Some(word), Some(spec), None) if word == "supervise" => Some(PathBuf::from(spec)),
+        _ => None,
+    }
 }
 
 /// Parses argv; clap prints help or errors and exits on its own.
@@ -51,6 +65,10 @@ pub fn run(command: Option<Command>) -> ExitCode {
             print_version();
             ExitCode::SUCCESS
         }
+        Some(Command::ConfigReference) => {
+            print_stdout(&crate::config::reference::render());
+            ExitCode::SUCCESS
+        }
         Some(Command::Supervise { .. }) => unreachable!("handled by parse()"),
         None => {
             use clap::CommandFactory;
@@ -59,6 +77,11 @@ pub fn run(command: Option<Command>) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+#[allow(clippy::print_stdout)] // the CLI's output is for people
+fn print_stdout(text: &str) {
+    print!("{text}");
 }
 
 #[allow(clippy::print_stdout)] // the CLI's output is for people

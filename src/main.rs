@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use nomad_driver_container::{cli, plugin, supervisor};
 
 fn main() -> ExitCode {
+    // The supervisor is checked first: it is started by the plugin, whose
+    // environment (Nomad's cookie included) it may inherit.
+    if let Some(spec_path) = cli::supervise_spec_from_args() {
+        return supervisor::run(&spec_path);
+    }
     if plugin::launched_by_nomad() {
         return plugin::run();
     }

@@ -7,6 +7,7 @@
 mod duration;
 mod msgpack;
 mod plugin;
+pub mod reference;
 mod schema;
 pub mod task;
 

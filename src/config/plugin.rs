@@ -17,7 +17,9 @@ pub struct PluginConfig {
     pub container_path: Option<PathBuf>,
     /// Remove a task's container when Nomad destroys the task.
     pub gc_container: bool,
-    /// Allow `volumes` in task configs to mount host paths.
+    /// Allow `volumes` in task configs to mount host paths. Accepted now so
+    /// agent configs stay valid; the task-level `volumes` key that it gates
+    /// is not implemented yet.
     pub volumes_enabled: bool,
     /// Extra Nomad metadata to copy onto containers as labels (globs).
     pub extra_labels: Vec<String>,
@@ -65,7 +67,8 @@ fn entries() -> Vec<SchemaEntry> {
             vec![SchemaEntry::attr(
                 "enabled",
                 "bool",
-                "Allow task configs to mount host paths with `volumes`.",
+                "Allow task configs to mount host paths with `volumes`. The task `volumes` \
+                 key is not available yet, so this has no effect in this version.",
             )
             .with_default("false")],
             "Host path mounts.",

@@ -48,6 +48,49 @@ pub fn ownership_labels(alloc_id: &str, task_name: &str) -> Vec<(String, String)
     ]
 }
 
+/// Nomad metadata an operator may copy onto containers with `extra_labels`.
+pub struct TaskMetadata<'a> {
+    pub job_name: &'a str,
+    pub job_id: &'a str,
+    pub task_group_name: &'a str,
+    pub task_name: &'a str,
+    pub namespace: &'a str,
+    pub node_name: &'a str,
+    pub node_id: &'a str,
+}
+
+/// `nomad.<key>=<value>` for every metadata key some `extra_labels` glob
+/// matches (e.g. `job_*`, `*`). A pattern that is not a valid glob is an
+/// error naming it.
+pub fn extra_labels(
+    patterns: &[String],
+    meta: &TaskMetadata<'_>,
+) -> Result<Vec<(String, String)>, String> {
+    let globs = patterns
+        .iter()
+        .map(|pattern| {
+            glob::Pattern::new(pattern)
+                .map_err(|error| format!("extra_labels = {pattern:?} is not a valid glob: {error}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let candidates = [
+        ("job_name", meta.job_name),
+        ("job_id", meta.job_id),
+        ("task_group_name", meta.task_group_name),
+        ("task_name", meta.task_name),
+        ("namespace", meta.namespace),
+        ("node_name", meta.node_name),
+        ("node_id", meta.node_id),
+    ];
+    Ok(candidates
+        .iter()
+        .filter(|(key, _)| globs.iter().any(|glob| glob.matches(key)))
+        // Apple's CLI refuses label values containing '='.
+        .map(|(key, value)| (format!("nomad.{key}"), value.replace('=', "_")))
+        .collect())
+}
+
 /// Whether labels say the container belongs to this alloc's task.
 pub fn is_owned_by(
     labels: &std::collections::HashMap<String, String>,
@@ -95,6 +138,33 @@ mod tests {
             assert!(valid_for_apple(&name), "{task:?} gave {name:?}");
             assert!(name.ends_with(alloc), "{name}");
         }
+    }
+
+    fn meta() -> TaskMetadata<'static> {
+        TaskMetadata {
+            job_name: "web",
+            job_id: "web",
+            task_group_name: "frontend",
+            task_name: "nginx",
+            namespace: "default",
+            node_name: "mac-01",
+            node_id: "n1",
+        }
+    }
+
+    #[test]
+    fn extra_label_globs_select_metadata_keys() {
+        let labels = extra_labels(&["job_*".into(), "node_name".into()], &meta()).unwrap();
+        let keys: Vec<&str> = labels.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["nomad.job_name", "nomad.job_id", "nomad.node_name"]);
+        assert_eq!(extra_labels(&["*".into()], &meta()).unwrap().len(), 7);
+        assert!(extra_labels(&[], &meta()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn invalid_glob_is_named() {
+        let error = extra_labels(&["job_[".into()], &meta()).unwrap_err();
+        assert!(error.contains("job_["), "{error}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::EventTarget;
-use super::names::{container_name, is_owned_by, ownership_labels};
+use super::names::{container_name, extra_labels, is_owned_by, ownership_labels, TaskMetadata};
 use super::resources::{vm_size, MIN_VM_MEMORY_MIB};
 use super::state::{DriverState, TaskPaths, DRIVER_STATE_VERSION};
 use super::task::TaskEntry;
@@ -109,6 +109,18 @@ impl Driver {
         }
 
         let mut labels = ownership_labels(&task.alloc_id, &task.name);
+        let metadata = TaskMetadata {
+            job_name: &task.job_name,
+            job_id: &task.job_id,
+            task_group_name: &task.task_group_name,
+            task_name: &task.name,
+            namespace: &task.namespace,
+            node_name: &task.node_name,
+            node_id: &task.node_id,
+        };
+        let operator_labels = extra_labels(&settings.plugin.extra_labels, &metadata)
+            .map_err(DriverError::BadRequest)?;
+        labels.extend(operator_labels);
         labels.extend(
             config
                 .labels
@@ -205,7 +217,8 @@ impl Driver {
         write_json_atomically(&paths.spec, &spec)
             .map_err(DriverError::io(format!("writing {}", paths.spec.display())))?;
 
-        let (supervisor_pid, connection) = supervision::spawn(&paths.spec, &paths.socket).await?;
+        let (supervisor_pid, connection) =
+            supervision::spawn(&paths.spec, &paths.socket, &paths.exit).await?;
         let state = DriverState {
             container: name.to_string(),
             image: image.to_string(),
@@ -217,11 +230,7 @@ impl Driver {
         };
         let entry = Arc::new(TaskEntry::new(target, state.clone()));
         self.register(entry.clone());
-        tokio::spawn(supervision::watch_exit(
-            entry,
-            cli.clone(),
-            Some(connection),
-        ));
+        tokio::spawn(supervision::watch_exit(entry, cli.clone(), connection));
         tracing::info!(task_id = %task.id, container = %name, supervisor_pid, "task started");
 
         Ok(TaskHandle {

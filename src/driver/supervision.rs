@@ -21,12 +21,21 @@ const OBSERVE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Starts `nomad-driver-container supervise <spec>` in its own session with no
 /// inherited stdio, so it survives us and nothing of ours keeps it alive.
-pub async fn spawn(spec_path: &Path, socket_path: &Path) -> Result<(u32, UnixStream), DriverError> {
+///
+/// Returns the supervisor's pid and a connection to it; no connection when
+/// the task was so short that the supervisor had already recorded its exit
+/// and ended before we connected.
+pub async fn spawn(
+    spec_path: &Path,
+    socket_path: &Path,
+    exit_path: &Path,
+) -> Result<(u32, Option<UnixStream>), DriverError> {
     let exe = std::env::current_exe().map_err(DriverError::io("finding our own executable"))?;
     let mut command = tokio::process::Command::new(exe);
     command
         .arg("supervise")
         .arg(spec_path)
+        .env_remove(crate::plugin::MAGIC_COOKIE_KEY)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -49,9 +58,12 @@ pub async fn spawn(spec_path: &Path, socket_path: &Path) -> Result<(u32, UnixStr
             tokio::spawn(async move {
                 let _ = child.wait().await;
             });
-            return Ok((pid, stream));
+            return Ok((pid, Some(stream)));
         }
         if let Ok(Some(status)) = child.try_wait() {
+            if status.success() && exit_path.exists() {
+                return Ok((pid, None));
+            }
             return Err(DriverError::Supervisor(format!(
                 "the task supervisor exited ({status}) before attaching to the container"
             )));

@@ -29,6 +29,9 @@ pub const PLUGIN_API_VERSIONS: &[&str] = &["v0.1.0"];
 /// Nomad's application protocol version in go-plugin's handshake.
 pub const APP_PROTOCOL_VERSION: u32 = 2;
 
+/// How long in-flight calls get after the host asks us to stop.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Messages larger than gRPC's 4 MiB default can occur (exec output).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -100,19 +103,27 @@ async fn serve() -> anyhow::Result<()> {
     handshake::announce(&socket_path).context("writing the go-plugin handshake to stdout")?;
     tracing::info!(path = %socket_path.display(), version = crate::PLUGIN_VERSION, "plugin serving");
 
-    let stop = {
-        let shutdown = shutdown.clone();
-        async move {
-            tokio::select! {
-                _ = shutdown.notified() => {}
-                _ = terminate_signal() => tracing::info!("SIGTERM received; shutting down"),
-            }
-        }
-    };
-    server
-        .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop)
-        .await
-        .context("serving gRPC")?;
+    let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_incoming_shutdown(
+        UnixListenerStream::new(listener),
+        async {
+            let _ = stop_receiver.await;
+        },
+    ));
+
+    tokio::select! {
+        _ = shutdown.notified() => {}
+        _ = terminate_signal() => tracing::info!("SIGTERM received; shutting down"),
+    }
+    let _ = stop_sender.send(());
+    // Graceful shutdown waits for every open stream, and Nomad's fingerprint
+    // and event streams never end; the host kills us 2 s after Shutdown, so
+    // we give in-flight calls one second and then leave on our own.
+    match tokio::time::timeout(SHUTDOWN_GRACE, serving).await {
+        Ok(Ok(Err(error))) => return Err(error).context("serving gRPC"),
+        Ok(_) => {}
+        Err(_) => tracing::debug!("streams still open at shutdown; closing them"),
+    }
 
     driver.shutdown_background_work();
     tracing::info!("plugin exiting; tasks keep running under their supervisors");

@@ -103,7 +103,7 @@ struct Queue {
 pub struct Copy {
     name: &'static str,
     reader: JoinHandle<()>,
-    writer: JoinHandle<()>,
+    writer: JoinHandle<Sink>,
     queue: Arc<Queue>,
 }
 
@@ -141,26 +141,57 @@ impl Copy {
         }
     }
 
-    /// Waits until the source has ended and everything queued reached the
-    /// sink, for at most `limit`. Returns the bytes dropped on overflow and
-    /// whether the copy finished in time.
+    /// Waits until the source has ended, everything queued reached the sink,
+    /// and Nomad's reader has taken it out of the FIFO, for at most `limit`.
+    /// Bytes still in a FIFO when its last descriptor closes are lost, so
+    /// the sink is closed only after that. Returns the bytes dropped on
+    /// overflow and whether delivery finished in time.
     pub fn finish(self, limit: Duration) -> (u64, bool) {
         let _ = self.reader.join();
         let deadline = std::time::Instant::now() + limit;
         while !self.writer.is_finished() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let finished = self.writer.is_finished();
-        if finished {
-            let _ = self.writer.join();
-        } else {
+
+        let mut delivered = false;
+        if self.writer.is_finished() {
+            if let Ok(sink) = self.writer.join() {
+                delivered = sink.wait_drained(deadline);
+            }
+        }
+        if !delivered {
             tracing::warn!(
                 stream = self.name,
-                "log collector not reading; leaving output undelivered"
+                "log collector not reading; output left undelivered"
             );
         }
-        (lock(&self.queue).dropped_bytes, finished)
+        (lock(&self.queue).dropped_bytes, delivered)
     }
+}
+
+impl Sink {
+    /// Waits until no unread bytes remain in the FIFO, or the deadline.
+    fn wait_drained(&self, deadline: std::time::Instant) -> bool {
+        let Some(keeper) = &self._keeper else {
+            return true;
+        };
+        loop {
+            match unread_bytes(keeper) {
+                Some(0) | None => return true,
+                Some(_) if std::time::Instant::now() >= deadline => return false,
+                Some(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+}
+
+/// Bytes waiting in a pipe, from a descriptor on it.
+fn unread_bytes(file: &File) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    let mut count: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through a pointer to our local.
+    let result = unsafe { libc::ioctl(file.as_raw_fd(), libc::FIONREAD as _, &mut count) };
+    (result == 0).then_some(count.max(0) as usize)
 }
 
 fn lock(queue: &Queue) -> std::sync::MutexGuard<'_, QueueState> {
@@ -194,9 +225,7 @@ fn push_bounded(queue: &Queue, name: &'static str, chunk: Vec<u8>) {
     queue.changed.notify_all();
 }
 
-fn write_loop(name: &'static str, queue: &Queue, sink: Sink) {
-    let Sink { writer, _keeper } = sink;
-    let mut writer = writer;
+fn write_loop(name: &'static str, queue: &Queue, mut sink: Sink) -> Sink {
     loop {
         let chunk = {
             let mut state = lock(queue);
@@ -214,13 +243,13 @@ fn write_loop(name: &'static str, queue: &Queue, sink: Sink) {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
         };
-        let Some(chunk) = chunk else { return };
+        let Some(chunk) = chunk else { return sink };
 
-        if let Some(file) = writer.as_mut() {
+        if let Some(file) = sink.writer.as_mut() {
             if let Err(error) = file.write_all(&chunk) {
                 // Keep draining the queue so the reader never backs up.
                 tracing::warn!(stream = name, error = %error, "writing to the log FIFO failed; output from now on is dropped");
-                writer = None;
+                sink.writer = None;
             }
         }
     }
@@ -255,21 +284,42 @@ mod tests {
         nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
 
         let sink = Sink::open(Some(&path)).unwrap();
+        let input = std::io::Cursor::new(b"line one\nline two\n".to_vec());
+        let copy = Copy::start("stdout", input, sink);
+
+        // The reader arrives only after everything was written, while the
+        // copy is finishing; nothing may be lost.
+        let late_reader = std::thread::spawn({
+            let path = path.clone();
+            move || {
+                std::thread::sleep(Duration::from_millis(300));
+                let mut received = String::new();
+                let mut fifo = std::fs::File::open(&path).unwrap();
+                fifo.read_to_string(&mut received).unwrap();
+                received
+            }
+        });
+        let (_, delivered) = copy.finish(Duration::from_secs(5));
+
+        assert!(delivered);
+        assert_eq!(late_reader.join().unwrap(), "line one\nline two\n");
+    }
+
+    #[test]
+    fn finish_gives_up_on_an_absent_reader_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         let copy = Copy::start(
             "stdout",
-            std::io::Cursor::new(b"line one\nline two\n".to_vec()),
-            sink,
+            std::io::Cursor::new(b"unread\n".to_vec()),
+            Sink::open(Some(&path)).unwrap(),
         );
 
-        // The reader arrives only after the writer has written.
-        std::thread::sleep(Duration::from_millis(100));
-        let mut reader = std::fs::File::open(&path).unwrap();
-        let (_, finished) = copy.finish(Duration::from_secs(5));
-        assert!(finished);
-
-        let mut received = String::new();
-        reader.read_to_string(&mut received).unwrap();
-        assert_eq!(received, "line one\nline two\n");
+        let started = std::time::Instant::now();
+        let (_, delivered) = copy.finish(Duration::from_millis(300));
+        assert!(!delivered);
+        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[test]

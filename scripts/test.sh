@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Linux or macOS machine: lints,
+# the Rust unit and integration tests (against the stand-in `container` CLI),
+# and the Go conformance harness that drives the plugin the way Nomad does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "error: '$1' is required ($2)" >&2
+  exit 1
+}
+need cargo "install Rust from https://rustup.rs"
+need go "install Go 1.22 or newer"
+
+step "formatting and lints"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "building the plugin and the stand-in CLI"
+cargo build --workspace --locked
+
+step "Rust tests"
+cargo test --workspace --locked
+
+step "Go conformance harness (Nomad's own go-plugin, hcl and go-cty)"
+(
+  cd conformance
+  go mod download
+  go vet ./...
+  NDC_PLUGIN_BIN="$PWD/../target/debug/nomad-driver-container" \
+  NDC_CONTAINER_BIN="$PWD/../target/debug/container" \
+    go test -count=1 -timeout 15m ./...
+)

@@ -1,0 +1,583 @@
+//! The plugin driven over gRPC as Nomad's client drives it, against the
+//! stand-in `container` CLI. Each test has its own plugin process and its own
+//! stand-in state, so they run in parallel.
+
+mod support;
+
+use std::time::Duration;
+
+use nomad_driver_container::driver::recoverable_detail;
+use nomad_driver_container::proto::base::{PluginInfoRequest, PluginType};
+use nomad_driver_container::proto::drivers::fingerprint_response::HealthState;
+use nomad_driver_container::proto::drivers::*;
+use nomad_driver_container::proto::goplugin::grpc_controller_client::GrpcControllerClient;
+use rmpv::Value;
+use support::*;
+use tokio_stream::StreamExt;
+
+const EXIT_LIMIT: Duration = Duration::from_secs(30);
+
+async fn configured_plugin(standin: &Standin) -> Plugin {
+    let plugin = Plugin::launch(standin).await;
+    plugin.configure(&standin_binary(), &[]).await;
+    plugin
+}
+
+async fn start(plugin: &Plugin, task: TaskConfig) -> TaskHandle {
+    match plugin
+        .driver()
+        .start_task(StartTaskRequest { task: Some(task) })
+        .await
+    {
+        Ok(response) => response
+            .into_inner()
+            .handle
+            .expect("StartTask returned no handle"),
+        Err(status) => panic!(
+            "StartTask failed: {status:?}\nplugin log:\n{}",
+            plugin.log()
+        ),
+    }
+}
+
+#[tokio::test]
+async fn handshake_line_health_and_plugin_info_match_what_nomad_expects() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+
+    assert!(
+        plugin.handshake.starts_with("1|2|unix|"),
+        "{}",
+        plugin.handshake
+    );
+    assert!(plugin.handshake.ends_with("|grpc|"), "{}", plugin.handshake);
+    assert!(plugin.socket.as_os_str().len() < 104);
+
+    let mut health = tonic_health::pb::health_client::HealthClient::new(plugin.channel.clone());
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    let info = plugin
+        .base()
+        .plugin_info(PluginInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.r#type, PluginType::Driver as i32);
+    assert_eq!(info.name, "container");
+    assert!(info.plugin_api_versions.contains(&"v0.1.0".to_string()));
+}
+
+#[tokio::test]
+async fn controller_shutdown_makes_the_process_exit_cleanly() {
+    let standin = Standin::new();
+    let mut plugin = Plugin::launch(&standin).await;
+    let mut controller = GrpcControllerClient::new(plugin.channel.clone());
+    controller
+        .shutdown(nomad_driver_container::proto::goplugin::Empty {})
+        .await
+        .unwrap();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let status = loop {
+        if let Some(status) = plugin.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "plugin still running 2 s after Shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert!(!plugin.socket.exists(), "socket file left behind");
+}
+
+#[tokio::test]
+async fn batch_task_exit_code_and_both_streams_are_exact() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("hello");
+    let task = dir.task_config(&shell_task("echo to-stdout; echo to-stderr >&2; exit 3"));
+
+    let handle = start(&plugin, task.clone()).await;
+    assert_eq!(
+        handle.config.as_ref().unwrap().id,
+        task.id,
+        "handle must echo the task config"
+    );
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    assert_eq!(exit.result.unwrap().exit_code, 3);
+    assert_eq!(exit.err, "");
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, "to-stdout\n");
+    assert_eq!(dir.stderr.wait_closed(EXIT_LIMIT).await, "to-stderr\n");
+}
+
+#[tokio::test]
+async fn exit_zero_is_reported_as_zero_with_a_result() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("ok");
+    let task = dir.task_config(&shell_task("true"));
+    start(&plugin, task.clone()).await;
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    let result = exit.result.expect("a wait result is always set");
+    assert_eq!((result.exit_code, result.signal), (0, 0));
+}
+
+#[tokio::test]
+async fn death_by_signal_reports_128_plus_the_signal() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("killed");
+    let task = dir.task_config(&shell_task("kill -KILL $$"));
+    start(&plugin, task.clone()).await;
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 137);
+}
+
+#[tokio::test]
+async fn task_ignoring_sigterm_is_killed_after_the_stop_timeout() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("stubborn");
+    let task = dir.task_config(&shell_task(
+        "trap '' TERM; echo ready; while true; do sleep 0.1; done",
+    ));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let started = std::time::Instant::now();
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id.clone(),
+            timeout: Some(prost_types::Duration {
+                seconds: 1,
+                nanos: 0,
+            }),
+            signal: "SIGTERM".into(),
+        })
+        .await
+        .unwrap();
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    assert_eq!(
+        exit.result.unwrap().exit_code,
+        137,
+        "SIGKILL after the timeout"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "killed before its timeout"
+    );
+}
+
+#[tokio::test]
+async fn many_lines_arrive_complete_and_in_order_on_their_own_streams() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("chatty");
+    let script = "i=1; while [ $i -le 2000 ]; do echo out-$i; echo err-$i >&2; i=$((i+1)); done";
+    let task = dir.task_config(&shell_task(script));
+    start(&plugin, task.clone()).await;
+    wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    let expected_out: String = (1..=2000).map(|i| format!("out-{i}\n")).collect();
+    let expected_err: String = (1..=2000).map(|i| format!("err-{i}\n")).collect();
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected_out);
+    assert_eq!(dir.stderr.wait_closed(EXIT_LIMIT).await, expected_err);
+}
+
+#[tokio::test]
+async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_line_once() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("survivor");
+    let script = "i=1; while [ $i -le 30 ]; do echo line-$i; sleep 0.1; i=$((i+1)); done; exit 7";
+    let task = dir.task_config(&shell_task(script));
+    let mut handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("line-3\n", EXIT_LIMIT).await;
+
+    first.kill_hard();
+
+    // As after a client restart: the stored handle has no driver config.
+    handle
+        .config
+        .as_mut()
+        .unwrap()
+        .msgpack_driver_config
+        .clear();
+    let second = configured_plugin(&standin).await;
+    second
+        .driver()
+        .recover_task(RecoverTaskRequest {
+            task_id: String::new(),
+            handle: Some(handle.clone()),
+        })
+        .await
+        .expect("RecoverTask failed");
+    // Idempotent for a task already tracked.
+    second
+        .driver()
+        .recover_task(RecoverTaskRequest {
+            task_id: String::new(),
+            handle: Some(handle),
+        })
+        .await
+        .unwrap();
+
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 7);
+    let expected: String = (1..=30).map(|i| format!("line-{i}\n")).collect();
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected);
+}
+
+#[tokio::test]
+async fn supervisor_killed_reports_minus_one_with_the_reason_never_zero() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("orphaned");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    let handle = start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let state: serde_json::Value = serde_json::from_slice(&handle.driver_state).unwrap();
+    let supervisor = state["supervisor_pid"].as_u64().unwrap() as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(supervisor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+
+    // The container keeps running until stopped; then the status is lost.
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id.clone(),
+            timeout: Some(prost_types::Duration {
+                seconds: 1,
+                nanos: 0,
+            }),
+            signal: String::new(),
+        })
+        .await
+        .unwrap();
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, -1);
+    assert!(exit.err.contains("supervisor"), "{}", exit.err);
+}
+
+#[tokio::test]
+async fn garbage_msgpack_config_is_a_final_start_error_naming_the_problem() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("garbage");
+    let mut task = dir.task_config(&shell_task("true"));
+    task.msgpack_driver_config = vec![0xc1, 0x00, 0xff];
+
+    let status = plugin
+        .driver()
+        .start_task(StartTaskRequest { task: Some(task) })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("not valid cty-msgpack"),
+        "{}",
+        status.message()
+    );
+    assert_eq!(recoverable_detail(&status), Some(false));
+}
+
+#[tokio::test]
+async fn missing_image_is_a_final_start_error_naming_the_key() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("noimage");
+    let mut config = shell_task("true");
+    config[0].1 = Value::Nil;
+    let status = plugin
+        .driver()
+        .start_task(StartTaskRequest {
+            task: Some(dir.task_config(&config)),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.message(), "invalid task config: image is required");
+    assert_eq!(recoverable_detail(&status), Some(false));
+}
+
+#[tokio::test]
+async fn stop_and_destroy_of_unknown_tasks_succeed() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut driver = plugin.driver();
+    driver
+        .stop_task(StopTaskRequest {
+            task_id: "a/b/c".into(),
+            timeout: None,
+            signal: String::new(),
+        })
+        .await
+        .unwrap();
+    driver
+        .destroy_task(DestroyTaskRequest {
+            task_id: "a/b/c".into(),
+            force: true,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn destroy_removes_the_container_and_forgets_the_task() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("gone");
+    let task = dir.task_config(&shell_task("true"));
+    let handle = start(&plugin, task.clone()).await;
+    wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    plugin
+        .driver()
+        .destroy_task(DestroyTaskRequest {
+            task_id: task.id.clone(),
+            force: true,
+        })
+        .await
+        .unwrap();
+
+    let state: serde_json::Value = serde_json::from_slice(&handle.driver_state).unwrap();
+    let container = state["container"].as_str().unwrap();
+    let inspect = standin.cli(&["inspect", container]);
+    assert!(
+        !inspect.status.success(),
+        "container still exists after destroy"
+    );
+    let wait = plugin
+        .driver()
+        .wait_task(WaitTaskRequest { task_id: task.id })
+        .await
+        .unwrap_err();
+    assert_eq!(wait.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test]
+async fn leftover_container_from_an_interrupted_start_is_replaced() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("again");
+    let name = nomad_driver_container::driver::names::container_name(&dir.alloc_id, "again");
+    let alloc_label = format!("nomad.alloc_id={}", dir.alloc_id);
+    let created = standin.cli(&[
+        "create",
+        "--name",
+        &name,
+        "--label",
+        "nomad.driver=nomad-driver-container",
+        "--label",
+        &alloc_label,
+        "--label",
+        "nomad.task_name=again",
+        "alpine:3.20",
+        "sleep",
+        "600",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+
+    let task = dir.task_config(&shell_task("echo fresh"));
+    start(&plugin, task.clone()).await;
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 0);
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, "fresh\n");
+}
+
+#[tokio::test]
+async fn env_values_travel_by_file_and_never_in_argv() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("secretive");
+    let mut config = shell_task("printf '%s|%s' \"$SECRET\" \"$NOMAD_TASK_NAME\"");
+    let secret = "hunter2=\"quoted\" ü ✓";
+    config[5].1 = Value::Map(vec![(Value::from("SECRET"), Value::from(secret))]);
+    let task = dir.task_config(&config);
+    start(&plugin, task.clone()).await;
+    wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    assert_eq!(
+        dir.stdout.wait_closed(EXIT_LIMIT).await,
+        format!("{secret}|secretive")
+    );
+    for argv in standin.calls() {
+        assert!(
+            !argv.join(" ").contains("hunter2"),
+            "secret in argv: {argv:?}"
+        );
+    }
+    let logs = plugin.stderr_lines.lock().unwrap().join("\n");
+    assert!(!logs.contains("hunter2"), "secret in the plugin log");
+}
+
+#[tokio::test]
+async fn signal_task_delivers_the_named_signal() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("listener");
+    let script = "trap 'echo got-usr1; exit 0' USR1; echo ready; while true; do sleep 0.1; done";
+    let task = dir.task_config(&shell_task(script));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    plugin
+        .driver()
+        .signal_task(SignalTaskRequest {
+            task_id: task.id.clone(),
+            signal: "usr1".into(),
+        })
+        .await
+        .unwrap();
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 0);
+    assert!(dir
+        .stdout
+        .wait_closed(EXIT_LIMIT)
+        .await
+        .contains("got-usr1"));
+
+    let bogus = plugin
+        .driver()
+        .signal_task(SignalTaskRequest {
+            task_id: task.id,
+            signal: "SIGBOGUS".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(bogus.message().contains("SIGBOGUS"), "{}", bogus.message());
+}
+
+#[tokio::test]
+async fn exec_task_returns_both_streams_and_the_exit_code() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("host");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let response = plugin
+        .driver()
+        .exec_task(ExecTaskRequest {
+            task_id: task.id.clone(),
+            command: vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "echo out; echo err >&2; exit 4".into(),
+            ],
+            timeout: Some(prost_types::Duration {
+                seconds: 10,
+                nanos: 0,
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.stdout, b"out\n");
+    assert_eq!(response.stderr, b"err\n");
+    assert_eq!(response.result.unwrap().exit_code, 4);
+}
+
+#[tokio::test]
+async fn fingerprint_is_healthy_then_unhealthy_when_the_service_stops() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut stream = plugin
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(15), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.health,
+        HealthState::Healthy as i32,
+        "{}",
+        first.health_description
+    );
+    assert!(first.attributes.contains_key("driver.container.version"));
+
+    standin.set_knobs(r#"{"service_down": true}"#);
+    let fresh = configured_plugin(&standin).await;
+    let mut stream = fresh
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let down = tokio::time::timeout(Duration::from_secs(15), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(down.health, HealthState::Unhealthy as i32);
+    assert!(
+        down.health_description.contains("container system start"),
+        "{}",
+        down.health_description
+    );
+}
+
+#[tokio::test]
+async fn fingerprint_is_undetected_without_the_cli() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+    plugin
+        .configure(std::path::Path::new("/nonexistent/container"), &[])
+        .await;
+    let mut stream = plugin
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.health, HealthState::Undetected as i32);
+    assert!(first.health_description.contains("/nonexistent/container"));
+}
+
+#[tokio::test]
+async fn invalid_plugin_config_is_refused_naming_key_and_value() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+    let request = nomad_driver_container::proto::base::SetConfigRequest {
+        msgpack_config: msgpack(&[("image_pull_timeout", Value::from("soon"))]),
+        nomad_config: None,
+        plugin_api_version: "v0.1.0".into(),
+    };
+    let status = plugin.base().set_config(request).await.unwrap_err();
+    assert!(
+        status.message().contains("image_pull_timeout = \"soon\""),
+        "{}",
+        status.message()
+    );
+}

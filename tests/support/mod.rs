@@ -1,0 +1,415 @@
+//! Drives the built plugin the way Nomad's client does: launched with the
+//! magic cookie, the handshake read from stdout, gRPC over the unix socket,
+//! and a task directory with FIFOs read by a logmon-like reader. The stand-in
+//! `container` CLI plays Apple's CLI, with its state in a temp root.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nomad_driver_container::proto::base::base_plugin_client::BasePluginClient;
+use nomad_driver_container::proto::base::{NomadConfig, NomadDriverConfig, SetConfigRequest};
+use nomad_driver_container::proto::drivers::driver_client::DriverClient;
+use nomad_driver_container::proto::drivers::*;
+use rmpv::Value;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+pub const COOKIE: &str = "e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255";
+
+pub fn plugin_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nomad-driver-container"))
+}
+
+/// The stand-in CLI, built by `cargo build --workspace` next to our binary.
+pub fn standin_binary() -> PathBuf {
+    let path = plugin_binary().with_file_name("container");
+    assert!(
+        path.exists(),
+        "the stand-in CLI {} is missing: run `cargo build --workspace` first",
+        path.display()
+    );
+    path
+}
+
+/// A temp root for the stand-in's state, shared by every plugin process a
+/// test launches (as Apple's API server outlives the plugin).
+pub struct Standin {
+    pub root: tempfile::TempDir,
+}
+
+impl Standin {
+    pub fn new() -> Self {
+        Self {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn set_knobs(&self, json: &str) {
+        std::fs::write(self.root.path().join("knobs.json"), json).unwrap();
+    }
+
+    /// Runs the stand-in CLI directly, as a test's own hand on the "Mac".
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(standin_binary())
+            .args(args)
+            .env("CONTAINER_STANDIN_ROOT", self.root.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Invocations recorded in calls.log, as argv lists.
+    pub fn calls(&self) -> Vec<Vec<String>> {
+        let Ok(text) = std::fs::read_to_string(self.root.path().join("calls.log")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|entry| {
+                entry["argv"]
+                    .as_array()
+                    .map(|argv| {
+                        argv.iter()
+                            .filter_map(|a| a.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// One launched plugin process and its clients.
+pub struct Plugin {
+    pub child: Child,
+    pub socket: PathBuf,
+    pub handshake: String,
+    pub channel: Channel,
+    pub stderr_lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Plugin {
+    pub async fn launch(standin: &Standin) -> Self {
+        Self::launch_with_env(standin, &[]).await
+    }
+
+    pub async fn launch_with_env(standin: &Standin, extra_env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(plugin_binary());
+        command
+            .env("NOMAD_PLUGIN_MAGIC_COOKIE", COOKIE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "2")
+            .env("PLUGIN_MIN_PORT", "10000")
+            .env("PLUGIN_MAX_PORT", "25000")
+            .env("CONTAINER_STANDIN_ROOT", standin.root.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut handshake = String::new();
+        stdout.read_line(&mut handshake).unwrap();
+        let handshake = handshake.trim().to_string();
+        // Nomad reads and discards stdout after the handshake.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stdout.read_to_end(&mut sink);
+        });
+
+        let stderr_lines = Arc::new(Mutex::new(Vec::new()));
+        let collected = stderr_lines.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
+
+        let fields: Vec<&str> = handshake.split('|').collect();
+        assert_eq!(fields.len(), 6, "handshake {handshake:?}");
+        let socket = PathBuf::from(fields[3]);
+        let channel = connect(&socket).await;
+        Self {
+            child,
+            socket,
+            handshake,
+            channel,
+            stderr_lines,
+        }
+    }
+
+    pub fn driver(&self) -> DriverClient<Channel> {
+        DriverClient::new(self.channel.clone())
+    }
+
+    pub fn base(&self) -> BasePluginClient<Channel> {
+        BasePluginClient::new(self.channel.clone())
+    }
+
+    /// SetConfig the way the long-lived instance gets it, then Init.
+    pub async fn configure(&self, standin_path: &Path, extra: &[(&str, Value)]) {
+        let mut pairs = vec![(
+            "container_path",
+            Value::from(standin_path.to_str().unwrap()),
+        )];
+        pairs.extend(extra.iter().cloned());
+        let request = SetConfigRequest {
+            msgpack_config: msgpack(&pairs),
+            nomad_config: Some(NomadConfig {
+                driver: Some(NomadDriverConfig {
+                    client_max_port: 14512,
+                    client_min_port: 14000,
+                    topology: None,
+                }),
+            }),
+            plugin_api_version: "v0.1.0".into(),
+        };
+        self.base().set_config(request).await.unwrap();
+        self.driver().init(InitRequest {}).await.unwrap();
+    }
+
+    /// Everything the plugin wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.stderr_lines.lock().unwrap().join("\n")
+    }
+
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+pub async fn connect(socket: &Path) -> Channel {
+    let socket = socket.to_path_buf();
+    Endpoint::try_from("http://plugin.invalid")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap()
+}
+
+/// A cty-msgpack object: every key given, as Nomad sends them.
+pub fn msgpack(pairs: &[(&str, Value)]) -> Vec<u8> {
+    let map = Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (Value::from(*k), v.clone()))
+            .collect(),
+    );
+    let mut bytes = Vec::new();
+    rmpv::encode::write_value(&mut bytes, &map).unwrap();
+    bytes
+}
+
+pub fn strings(items: &[&str]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(*s)).collect())
+}
+
+/// A task's allocation directory with Nomad's layout and log FIFOs, and a
+/// logmon-like reader per stream that keeps everything it reads.
+pub struct TaskDir {
+    pub alloc: tempfile::TempDir,
+    pub alloc_id: String,
+    pub task_name: String,
+    pub stdout: LogReader,
+    pub stderr: LogReader,
+}
+
+impl TaskDir {
+    pub fn new(task_name: &str) -> Self {
+        let alloc = tempfile::tempdir().unwrap();
+        let alloc_id = format!(
+            "{:08x}-aaaa-bbbb-cccc-{:012x}",
+            std::process::id(),
+            rand_u64() & 0xffff_ffff_ffff
+        );
+        for dir in ["alloc/logs", "alloc/tmp", "alloc/data"] {
+            std::fs::create_dir_all(alloc.path().join(dir)).unwrap();
+        }
+        for dir in ["local", "secrets", "tmp", "private"] {
+            std::fs::create_dir_all(alloc.path().join(task_name).join(dir)).unwrap();
+        }
+        let logs = alloc.path().join("alloc/logs");
+        let stdout = LogReader::start(&logs.join(format!(".{task_name}.stdout.fifo")));
+        let stderr = LogReader::start(&logs.join(format!(".{task_name}.stderr.fifo")));
+        Self {
+            alloc,
+            alloc_id,
+            task_name: task_name.to_string(),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// A TaskConfig shaped like Nomad's, with this driver config.
+    pub fn task_config(&self, driver_config: &[(&str, Value)]) -> TaskConfig {
+        let attempt = format!("{:08x}", rand_u64() as u32);
+        TaskConfig {
+            id: format!("{}/{}/{}", self.alloc_id, self.task_name, attempt),
+            name: self.task_name.clone(),
+            msgpack_driver_config: msgpack(driver_config),
+            env: HashMap::from([
+                ("NOMAD_ALLOC_ID".to_string(), self.alloc_id.clone()),
+                ("NOMAD_TASK_NAME".to_string(), self.task_name.clone()),
+                ("NOMAD_TASK_DIR".to_string(), "/local".to_string()),
+            ]),
+            resources: Some(Resources {
+                allocated_resources: Some(AllocatedTaskResources {
+                    cpu: Some(AllocatedCpuResources { cpu_shares: 500 }),
+                    memory: Some(AllocatedMemoryResources {
+                        memory_mb: 256,
+                        memory_max_mb: 0,
+                    }),
+                    networks: vec![],
+                }),
+                linux_resources: Some(LinuxResources {
+                    memory_limit_bytes: 256 << 20,
+                    ..Default::default()
+                }),
+                ports: vec![],
+            }),
+            alloc_dir: self.alloc.path().to_str().unwrap().to_string(),
+            stdout_path: self.stdout.path.to_str().unwrap().to_string(),
+            stderr_path: self.stderr.path.to_str().unwrap().to_string(),
+            task_group_name: "group".into(),
+            job_name: "job".into(),
+            job_id: "job".into(),
+            alloc_id: self.alloc_id.clone(),
+            namespace: "default".into(),
+            node_name: "node".into(),
+            node_id: "node-id".into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads one FIFO like Nomad's logmon: opens it read-only (blocking until a
+/// writer appears) and keeps every byte until EOF.
+pub struct LogReader {
+    pub path: PathBuf,
+    received: Arc<Mutex<Vec<u8>>>,
+    done: Arc<Mutex<bool>>,
+}
+
+impl LogReader {
+    pub fn start(path: &Path) -> Self {
+        nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let done = Arc::new(Mutex::new(false));
+        let (path_for_thread, sink, finished) =
+            (path.to_path_buf(), received.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut fifo = std::fs::File::open(&path_for_thread).unwrap();
+            let mut buffer = [0u8; 8192];
+            loop {
+                match fifo.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(count) => sink.lock().unwrap().extend_from_slice(&buffer[..count]),
+                }
+            }
+            *finished.lock().unwrap() = true;
+        });
+        Self {
+            path: path.to_path_buf(),
+            received,
+            done,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until the writer closed the FIFO (the supervisor exited).
+    pub async fn wait_closed(&self, limit: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !*self.done.lock().unwrap() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "FIFO {} never closed",
+                self.path.display()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.text()
+    }
+
+    /// Waits until `needle` has been read.
+    pub async fn wait_for(&self, needle: &str, limit: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{needle:?} never appeared in {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    hasher.write_u128(now.as_nanos());
+    hasher.finish()
+}
+
+/// Bounded wait for a task's exit through WaitTask.
+pub async fn wait_exit(
+    driver: &mut DriverClient<Channel>,
+    task_id: &str,
+    limit: Duration,
+) -> WaitTaskResponse {
+    tokio::time::timeout(
+        limit,
+        driver.wait_task(WaitTaskRequest {
+            task_id: task_id.into(),
+        }),
+    )
+    .await
+    .expect("WaitTask did not return in time")
+    .expect("WaitTask failed")
+    .into_inner()
+}
+
+/// The driver config for a shell command on the stand-in's alpine image.
+pub fn shell_task(script: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("image", Value::from("alpine:3.20")),
+        ("command", Value::from("/bin/sh")),
+        ("args", strings(&["-c", script])),
+        ("entrypoint", Value::Nil),
+        ("working_dir", Value::Nil),
+        ("env", Value::Nil),
+        ("labels", Value::Nil),
+    ]
+}
