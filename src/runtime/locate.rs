@@ -13,13 +13,13 @@ pub fn locate_cli(configured: Option<&Path>) -> Option<PathBuf> {
         return is_executable(path).then(|| path.to_path_buf());
     }
 
-    let on_path = std::env::var_os("PATH")
+    let on_path: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|dirs| {
             std::env::split_paths(&dirs)
                 .map(|dir| dir.join("container"))
                 .collect()
         })
-        .unwrap_or_else(Vec::new);
+        .unwrap_or_default();
     on_path
         .into_iter()
         .chain(DEFAULT_SEARCH_PATHS.iter().map(PathBuf::from))
