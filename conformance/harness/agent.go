@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"google.golang.org/grpc/codes"
@@ -73,7 +71,7 @@ func StartAgent(ctx context.Context, opts AgentOptions) (*Agent, *Driver, error)
 }
 
 func newAgent(opts AgentOptions) (*Agent, error) {
-	label := strings.TrimSuffix(filepath.Base(opts.PluginBinary), ".exe")
+	label := hclconfig.PluginLabel(opts.PluginBinary)
 	if opts.Config == nil {
 		opts.Config = hclconfig.DefaultAgentConfig()
 		opts.Config.Plugins[label] = &hclconfig.PluginBlock{Label: label}

@@ -2,6 +2,8 @@ package hclconfig
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -103,4 +105,10 @@ func parsePluginBlock(block *hclsyntax.Block, src []byte) (*PluginBlock, error) 
 		plugin.Config = raw
 	}
 	return plugin, nil
+}
+
+// PluginLabel is the plugin block label Nomad matches a plugin binary
+// with: its file name without a trailing ".exe".
+func PluginLabel(binary string) string {
+	return strings.TrimSuffix(filepath.Base(binary), ".exe")
 }

@@ -101,24 +101,46 @@ func (r *bodyReader) stringList(name string) []string {
 	return out
 }
 
-// stringMap reads `name = { k = "v" }` or `name { k = "v" }`.
-func (r *bodyReader) stringMap(name string) map[string]string {
+// stringMap reads `name = { k = "v" }` or `name { k = "v" }`. Variable
+// references stay as "${...}" text, to be interpolated at task start.
+func (r *bodyReader) stringMap(name string, src []byte) map[string]string {
 	out := map[string]string{}
-	if value, ok := r.value(name, cty.Map(cty.String)); ok {
-		for key, element := range value.AsValueMap() {
-			out[key] = element.AsString()
-		}
+	if attr, ok := r.body.Attributes[name]; ok && r.err == nil {
+		r.addStrings(out, name, attr.Expr, src)
 	}
 	for _, block := range blocksOf(r.body, name) {
-		inner := &bodyReader{body: block.Body}
-		for key := range block.Body.Attributes {
-			out[key] = inner.str(key, "")
-		}
-		if inner.err != nil && r.err == nil {
-			r.err = fmt.Errorf("%s: %w", name, inner.err)
+		for key, attr := range block.Body.Attributes {
+			value, err := evaluateDeferred(attr.Expr, src)
+			if err != nil {
+				r.fail(fmt.Errorf("%s.%s: %w", name, key, err))
+				continue
+			}
+			out[key] = fmt.Sprint(value)
 		}
 	}
 	return out
+}
+
+func (r *bodyReader) addStrings(out map[string]string, name string, expr hclsyntax.Expression, src []byte) {
+	value, err := evaluateDeferred(expr, src)
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %w", name, err))
+		return
+	}
+	values, ok := value.(map[string]any)
+	if !ok {
+		r.fail(fmt.Errorf("%s: want a map of strings, got %T", name, value))
+		return
+	}
+	for key, v := range values {
+		out[key] = fmt.Sprint(v)
+	}
+}
+
+func (r *bodyReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
 }
 
 func blocksOf(body *hclsyntax.Body, blockType string) []*hclsyntax.Block {

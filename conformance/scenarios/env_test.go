@@ -200,11 +200,18 @@ func (e *testEnv) listContainers(ctx context.Context) []containerSummary {
 type containerSummary struct {
 	ID            string `json:"id"`
 	Configuration struct {
-		Labels map[string]string `json:"labels"`
+		Labels         map[string]string `json:"labels"`
+		PublishedPorts []publishedPort   `json:"publishedPorts"`
 	} `json:"configuration"`
 	Status struct {
 		State string `json:"state"`
 	} `json:"status"`
+}
+
+type publishedPort struct {
+	HostAddress   string `json:"hostAddress"`
+	HostPort      int    `json:"hostPort"`
+	ContainerPort int    `json:"containerPort"`
 }
 
 func (e *testEnv) dumpPluginLogOnFailure() {
