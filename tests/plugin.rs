@@ -581,3 +581,247 @@ async fn invalid_plugin_config_is_refused_naming_key_and_value() {
         status.message()
     );
 }
+
+#[tokio::test]
+async fn output_waits_while_the_log_collector_is_away_and_arrives_once_when_it_returns() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("patient");
+    let script = "i=1; while [ $i -le 40 ]; do echo line-$i; sleep 0.05; i=$((i+1)); done";
+    let task = dir.task_config(&shell_task(script));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("line-5\n", EXIT_LIMIT).await;
+
+    // Nomad's client restarts: logmon lets go of the FIFO for a while.
+    dir.stdout.pause();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    dir.stdout.resume();
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 0);
+    let expected: String = (1..=40).map(|i| format!("line-{i}\n")).collect();
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected);
+}
+
+#[tokio::test]
+async fn driver_shutdown_leaves_tasks_running_for_the_next_plugin() {
+    let standin = Standin::new();
+    let first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("steady");
+    let task = dir.task_config(&shell_task("echo up; sleep 1; echo still-here; exit 5"));
+    let handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("up\n", EXIT_LIMIT).await;
+
+    first.driver().shutdown(ShutdownRequest {}).await.unwrap();
+    drop(first);
+
+    let second = configured_plugin(&standin).await;
+    second
+        .driver()
+        .recover_task(RecoverTaskRequest {
+            task_id: String::new(),
+            handle: Some(handle),
+        })
+        .await
+        .unwrap();
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 5);
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, "up\nstill-here\n");
+}
+
+#[tokio::test]
+async fn recovering_after_the_task_exited_meanwhile_reports_its_recorded_exit() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("quick");
+    let task = dir.task_config(&shell_task("echo begin; sleep 0.5; exit 9"));
+    let handle = start(&first, task.clone()).await;
+    first.kill_hard();
+    dir.stdout.wait_closed(EXIT_LIMIT).await;
+
+    let second = configured_plugin(&standin).await;
+    second
+        .driver()
+        .recover_task(RecoverTaskRequest {
+            task_id: String::new(),
+            handle: Some(handle),
+        })
+        .await
+        .unwrap();
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 9);
+    assert_eq!(exit.err, "");
+}
+
+#[tokio::test]
+async fn stop_with_detach_leaves_the_container_running() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("detached");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    let handle = start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id.clone(),
+            timeout: None,
+            signal: "DETACH".into(),
+        })
+        .await
+        .unwrap();
+    plugin
+        .driver()
+        .destroy_task(DestroyTaskRequest {
+            task_id: task.id,
+            force: false,
+        })
+        .await
+        .unwrap();
+
+    let state: serde_json::Value = serde_json::from_slice(&handle.driver_state).unwrap();
+    let inspect = standin.cli(&["inspect", state["container"].as_str().unwrap()]);
+    let json = String::from_utf8_lossy(&inspect.stdout);
+    assert!(
+        json.contains("\"running\""),
+        "container not running after DETACH: {json}"
+    );
+    standin.cli(&["delete", "--force", state["container"].as_str().unwrap()]);
+}
+
+#[tokio::test]
+async fn streaming_exec_with_a_tty_runs_input_resizes_and_returns_the_exit_code() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("shell");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+    let setup = ExecTaskStreamingRequest {
+        setup: Some(exec_task_streaming_request::Setup {
+            task_id: task.id.clone(),
+            command: vec!["/bin/sh".into()],
+            tty: true,
+        }),
+        ..Default::default()
+    };
+    sender.send(setup).await.unwrap();
+    let mut responses = plugin
+        .driver()
+        .exec_task_streaming(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let resize = exec_task_streaming_request::TerminalSize {
+        height: 33,
+        width: 111,
+    };
+    sender
+        .send(ExecTaskStreamingRequest {
+            tty_size: Some(resize),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let input = b"stty size; exit 6\n".to_vec();
+    let stdin = ExecTaskStreamingIoOperation {
+        data: input,
+        close: false,
+    };
+    sender
+        .send(ExecTaskStreamingRequest {
+            stdin: Some(stdin),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let mut output = String::new();
+    let exit_code = loop {
+        let message = tokio::time::timeout(EXIT_LIMIT, responses.next())
+            .await
+            .expect("exec stream stalled")
+            .expect("exec stream ended without an exit")
+            .unwrap();
+        if let Some(stdout) = &message.stdout {
+            output.push_str(&String::from_utf8_lossy(&stdout.data));
+        }
+        if message.exited {
+            assert!(
+                message.stdout.is_none() && message.stderr.is_none(),
+                "exit frame must be alone"
+            );
+            break message
+                .result
+                .expect("exit frame carries a result")
+                .exit_code;
+        }
+    };
+    assert_eq!(exit_code, 6);
+    assert!(
+        output.contains("33 111"),
+        "terminal size not applied: {output:?}"
+    );
+}
+
+#[tokio::test]
+async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"stats_interval_ms": 200}"#);
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("busy");
+    let task = dir.task_config(&shell_task("echo ready; while true; do :; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let request = TaskStatsRequest {
+        task_id: task.id.clone(),
+        collection_interval: Some(prost_types::Duration {
+            seconds: 0,
+            nanos: 300_000_000,
+        }),
+    };
+    let mut stream = plugin
+        .driver()
+        .task_stats(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut measured_percent = None;
+    for _ in 0..8 {
+        let stats = tokio::time::timeout(EXIT_LIMIT, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let stats = stats.stats.unwrap();
+        assert!(stats.timestamp.is_some());
+        let usage = stats.agg_resource_usage.expect("usage is always present");
+        let cpu = usage.cpu.unwrap();
+        if cpu
+            .measured_fields
+            .contains(&(cpu_usage::Fields::Percent as i32))
+        {
+            measured_percent = Some(cpu.percent);
+        }
+    }
+    let percent = measured_percent.expect("CPU percent was never measured");
+    assert!(
+        percent > 50.0,
+        "a busy loop should use most of a core, got {percent}"
+    );
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id,
+            timeout: None,
+            signal: "SIGKILL".into(),
+        })
+        .await
+        .unwrap();
+}

@@ -306,36 +306,80 @@ impl TaskDir {
 }
 
 /// Reads one FIFO like Nomad's logmon: opens it read-only (blocking until a
-/// writer appears) and keeps every byte until EOF.
+/// writer appears) and keeps every byte until EOF. Like logmon across a
+/// client restart, it can let go of the FIFO and open it again later.
 pub struct LogReader {
     pub path: PathBuf,
     received: Arc<Mutex<Vec<u8>>>,
     done: Arc<Mutex<bool>>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl LogReader {
     pub fn start(path: &Path) -> Self {
         nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let done = Arc::new(Mutex::new(false));
-        let (path_for_thread, sink, finished) =
-            (path.to_path_buf(), received.clone(), done.clone());
+        let reader = Self {
+            path: path.to_path_buf(),
+            received: Arc::default(),
+            done: Arc::default(),
+            paused: Arc::default(),
+        };
+        reader.spawn_thread();
+        reader
+    }
+
+    fn spawn_thread(&self) {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::sync::atomic::Ordering;
+        let (path, sink, finished, paused) = (
+            self.path.clone(),
+            self.received.clone(),
+            self.done.clone(),
+            self.paused.clone(),
+        );
         std::thread::spawn(move || {
-            let mut fifo = std::fs::File::open(&path_for_thread).unwrap();
+            // Non-blocking reads so a pause takes effect promptly.
+            let mut fifo = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path)
+                .unwrap();
+            let mut saw_writer = false;
             let mut buffer = [0u8; 8192];
             loop {
+                if paused.load(Ordering::SeqCst) {
+                    return; // dropping the descriptor, as a stopped logmon does
+                }
                 match fifo.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(count) => sink.lock().unwrap().extend_from_slice(&buffer[..count]),
+                    // Zero bytes: no writer yet, or the last writer left.
+                    Ok(0) if saw_writer => break,
+                    Ok(0) => std::thread::sleep(Duration::from_millis(5)),
+                    Ok(count) => {
+                        saw_writer = true;
+                        sink.lock().unwrap().extend_from_slice(&buffer[..count]);
+                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                        saw_writer = true;
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
                 }
             }
             *finished.lock().unwrap() = true;
         });
-        Self {
-            path: path.to_path_buf(),
-            received,
-            done,
-        }
+    }
+
+    /// Closes the FIFO as a stopping logmon does; output meanwhile must wait.
+    pub fn pause(&self) {
+        self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    /// Opens the FIFO again, as logmon does when the client comes back.
+    pub fn resume(&self) {
+        self.paused
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.spawn_thread();
     }
 
     pub fn text(&self) -> String {
