@@ -825,3 +825,91 @@ async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn task_events_reach_the_stream_routed_by_alloc_and_task_with_a_time() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut events = plugin
+        .driver()
+        .task_events(TaskEventsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let dir = TaskDir::new("eventful");
+    let mut task = dir.task_config(&shell_task("true"));
+    // 64 MiB is below the VM minimum: the raise is reported as an event.
+    task.resources
+        .as_mut()
+        .unwrap()
+        .allocated_resources
+        .as_mut()
+        .unwrap()
+        .memory = Some(AllocatedMemoryResources {
+        memory_mb: 64,
+        memory_max_mb: 0,
+    });
+    start(&plugin, task.clone()).await;
+
+    let mut messages = Vec::new();
+    while messages.len() < 2 {
+        let event = tokio::time::timeout(EXIT_LIMIT, events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (event.alloc_id.as_str(), event.task_name.as_str()),
+            (dir.alloc_id.as_str(), "eventful")
+        );
+        assert_eq!(event.task_id, task.id);
+        assert!(event.timestamp.unwrap().seconds > 1_700_000_000);
+        messages.push(event.message);
+    }
+    assert!(
+        messages[0].contains("Memory raised from 64 MiB to 200 MiB"),
+        "{messages:?}"
+    );
+    assert!(messages[1].starts_with("Created container"), "{messages:?}");
+}
+
+#[tokio::test]
+async fn socket_goes_where_plugin_unix_socket_dir_says() {
+    let standin = Standin::new();
+    let socket_dir = tempfile::tempdir().unwrap();
+    let dir_text = socket_dir.path().to_str().unwrap();
+    let plugin = Plugin::launch_with_env(&standin, &[("PLUGIN_UNIX_SOCKET_DIR", dir_text)]).await;
+    assert!(
+        plugin.socket.starts_with(socket_dir.path()),
+        "{}",
+        plugin.socket.display()
+    );
+}
+
+#[tokio::test]
+async fn every_stderr_line_is_an_hclog_json_entry_nomad_can_relevel() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("logged");
+    let task = dir.task_config(&shell_task("echo hi"));
+    start(&plugin, task.clone()).await;
+    wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+
+    let log = plugin.log();
+    assert!(log.lines().count() >= 3, "{log}");
+    for line in log.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
+        let level = entry["@level"].as_str().expect("@level is a string");
+        assert!(
+            ["trace", "debug", "info", "warn", "error"].contains(&level),
+            "{line}"
+        );
+        assert!(entry["@message"].is_string(), "{line}");
+        let timestamp = entry["@timestamp"]
+            .as_str()
+            .expect("@timestamp is a string");
+        // Go layout 2006-01-02T15:04:05.000000Z07:00: six fractional digits.
+        let fraction = timestamp.split('.').nth(1).unwrap();
+        assert_eq!(fraction.len(), "000000Z".len(), "{timestamp}");
+    }
+}

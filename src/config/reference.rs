@@ -16,7 +16,8 @@ pub fn render() -> String {
         "\n\n### Plugin config (`plugin \"nomad-driver-container\" { config { … } }`)\n\n",
     );
     text.push_str(&table(&plugin_config_entries()));
-    text.push_str("\n### Task config (`config { … }` in a task with `driver = \"container\"`)\n\n");
+    text.push_str("\n### Task config (`config { … }` in a task with ");
+    text.push_str("`driver = \"container\"`)\n\n");
     text.push_str(&table(&task_config_entries()));
     text.push('\n');
     text.push_str(END_MARKER);

@@ -54,14 +54,25 @@ impl Driver {
             name => match normalize_signal(name) {
                 Ok(name) => Some(name),
                 Err(reason) => {
-                    tracing::warn!(task_id = %id, signal = name, reason = %reason, "using the image's stop signal instead");
+                    tracing::warn!(
+                        task_id = %id,
+                        signal = name,
+                        reason = %reason,
+                        "using the image's stop signal instead",
+                    );
                     None
                 }
             },
         };
 
         let cli = self.cli()?;
-        tracing::info!(task_id = %id, container = %task.container(), signal = ?signal, grace_ms = grace.as_millis() as u64, "stopping task");
+        tracing::info!(
+            task_id = %id,
+            container = %task.container(),
+            signal = ?signal,
+            grace_ms = grace.as_millis() as u64,
+            "stopping task",
+        );
         if let Err(error) = cli.stop(task.container(), signal.as_deref(), grace).await {
             tracing::warn!(task_id = %id, error = %error, "container stop failed; killing instead");
             cli.kill(task.container(), "SIGKILL")
@@ -85,7 +96,10 @@ impl Driver {
         let cli = self.cli()?;
         let config = self.plugin_config();
         if task.is_detached() {
-            tracing::info!(task_id = %id, "destroying a detached task leaves its container running");
+            tracing::info!(
+                task_id = %id,
+                "destroying a detached task leaves its container running",
+            );
         } else if config.gc_container {
             // Only delete tears a container down after Apple's service restarted.
             cli.delete_force(task.container())
@@ -102,11 +116,19 @@ impl Driver {
                 .await
                 .is_err()
         {
-            tracing::warn!(task_id = %id, "supervisor did not report an exit after the container was removed");
+            tracing::warn!(
+                task_id = %id,
+                "supervisor did not report an exit after the container was removed",
+            );
         }
         remove_task_files(&task.state);
         self.forget(id);
-        tracing::info!(task_id = %id, container = %task.container(), kept = !config.gc_container, "task destroyed");
+        tracing::info!(
+            task_id = %id,
+            container = %task.container(),
+            kept = !config.gc_container,
+            "task destroyed",
+        );
         Ok(())
     }
 
@@ -172,7 +194,11 @@ fn remove_task_files(state: &super::DriverState) {
     }
     if let Err(error) = std::fs::remove_dir_all(&state.state_dir) {
         if error.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(path = %state.state_dir.display(), error = %error, "cannot remove task state");
+            tracing::warn!(
+                path = %state.state_dir.display(),
+                error = %error,
+                "cannot remove task state",
+            );
         }
     }
 }

@@ -39,11 +39,19 @@ impl Driver {
         // record, or nothing at all if it was killed.
         let connection = match supervision::connect(&state.socket_path).await {
             Ok((stream, hello)) => {
-                tracing::info!(task_id = %config.id, supervisor_pid = hello.supervisor_pid, "reattached to the task supervisor");
+                tracing::info!(
+                    task_id = %config.id,
+                    supervisor_pid = hello.supervisor_pid,
+                    "reattached to the task supervisor",
+                );
                 Some(stream)
             }
             Err(error) => {
-                tracing::info!(task_id = %config.id, error = %error, "task supervisor is gone; reading its exit record");
+                tracing::info!(
+                    task_id = %config.id,
+                    error = %error,
+                    "task supervisor is gone; reading its exit record",
+                );
                 None
             }
         };

@@ -131,7 +131,10 @@ impl DriverRpc for Driver {
                             }
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(skipped)) => {
-                            tracing::warn!(skipped, "task event stream fell behind; events skipped");
+                            tracing::warn!(
+                                skipped,
+                                "task event stream fell behind; events skipped",
+                            );
                         }
                         // The bus lives as long as the driver: keep the stream open.
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => {
@@ -154,11 +157,17 @@ impl DriverRpc for Driver {
             .into_inner()
             .task
             .ok_or_else(|| Status::invalid_argument("StartTask without a task config"))?;
-        let span = tracing::info_span!("start_task", task_id = %task.id, alloc_id = %task.alloc_id, task_name = %task.name);
+        let span = tracing::info_span!(
+            "start_task",
+            task_id = %task.id,
+            alloc_id = %task.alloc_id,
+            task_name = %task.name
+        );
         match self.start_task(task).instrument(span.clone()).await {
             Ok(response) => Ok(Response::new(response)),
             Err(error) => {
-                span.in_scope(|| tracing::error!(error = %error, retryable = error.is_retryable(), "task start failed"));
+                let retryable = error.is_retryable();
+                span.in_scope(|| tracing::error!(error = %error, retryable, "task start failed"));
                 Err(error.into())
             }
         }

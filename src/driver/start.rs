@@ -80,7 +80,11 @@ impl Driver {
             Err(error) => {
                 // Nothing will destroy a task that never started: clean up.
                 if let Err(cleanup) = cli.delete_force(&name).await {
-                    tracing::warn!(container = %name, error = %cleanup, "cleanup after a failed start failed");
+                    tracing::warn!(
+                        container = %name,
+                        error = %cleanup,
+                        "cleanup after a failed start failed",
+                    );
                 }
                 Err(error)
             }
@@ -172,7 +176,10 @@ impl Driver {
                 )));
             }
         }
-        tracing::info!(container = %options.name, "removing a leftover container from an earlier start");
+        tracing::info!(
+            container = %options.name,
+            "removing a leftover container from an earlier start",
+        );
         cli.delete_force(&options.name)
             .await
             .map_err(DriverError::cli("removing a leftover container"))?;

@@ -128,7 +128,12 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
     };
 
     if exit.error.is_some() {
-        tracing::warn!(task_id = %task.id(), container = %task.container(), error = exit.error.as_deref().unwrap_or_default(), "task exit status lost");
+        tracing::warn!(
+            task_id = %task.id(),
+            container = %task.container(),
+            error = exit.error.as_deref().unwrap_or_default(),
+            "task exit status lost",
+        );
     } else {
         tracing::info!(task_id = %task.id(), exit_code = exit.exit_code, "task exited");
     }
@@ -136,7 +141,12 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
 }
 
 async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: String) -> TaskExit {
-    tracing::warn!(task_id = %task.id(), container = %task.container(), reason = %reason, "watching the container through the CLI");
+    tracing::warn!(
+        task_id = %task.id(),
+        container = %task.container(),
+        reason = %reason,
+        "watching the container through the CLI",
+    );
     loop {
         // Destroy may settle the exit while we watch.
         if let Some(exit) = task.exit() {
@@ -150,7 +160,11 @@ async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: Str
                 ) => {}
             Ok(_) => return TaskExit::unknown(reason),
             Err(error) => {
-                tracing::debug!(task_id = %task.id(), error = %error, "inspect failed while watching");
+                tracing::debug!(
+                    task_id = %task.id(),
+                    error = %error,
+                    "inspect failed while watching",
+                );
             }
         }
         tokio::time::sleep(OBSERVE_INTERVAL).await;

@@ -101,7 +101,11 @@ async fn serve() -> anyhow::Result<()> {
         );
 
     handshake::announce(&socket_path).context("writing the go-plugin handshake to stdout")?;
-    tracing::info!(path = %socket_path.display(), version = crate::PLUGIN_VERSION, "plugin serving");
+    tracing::info!(
+        path = %socket_path.display(),
+        version = crate::PLUGIN_VERSION,
+        "plugin serving",
+    );
 
     let (stop_sender, stop_receiver) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.serve_with_incoming_shutdown(

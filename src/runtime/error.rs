@@ -17,7 +17,7 @@ pub enum CliError {
     #[error("{command} did not finish within {after:?}")]
     TimedOut { command: String, after: Duration },
 
-    #[error("{command} failed (exit {}): {stderr}", exit_code.map_or("by signal".into(), |code| code.to_string()))]
+    #[error("{command} failed (exit {}): {stderr}", describe_exit(*exit_code))]
     Failed {
         command: String,
         exit_code: Option<i32>,
@@ -26,6 +26,10 @@ pub enum CliError {
 
     #[error("{command} printed output this driver cannot read: {reason}")]
     BadOutput { command: String, reason: String },
+}
+
+fn describe_exit(code: Option<i32>) -> String {
+    code.map_or_else(|| "by signal".to_string(), |code| code.to_string())
 }
 
 impl CliError {

@@ -17,7 +17,8 @@ pub fn normalize_signal(name: &str) -> Result<String, String> {
     }
     if upper.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!(
-            "signal {name:?} is a number; give a name such as SIGHUP (host and guest numbers differ)"
+            "signal {name:?} is a number; give a name such as SIGHUP \
+             (host and guest numbers differ)"
         ));
     }
     let bare = upper.strip_prefix("SIG").unwrap_or(&upper);

@@ -246,7 +246,11 @@ fn record_failure(spec: &SupervisorSpec, reason: &str) {
         error: Some(format!("the task supervisor failed: {reason}")),
     };
     if let Err(error) = write_json_atomically(&spec.exit_path, &record) {
-        tracing::error!(error = %error, path = %spec.exit_path.display(), "cannot write the exit record");
+        tracing::error!(
+            error = %error,
+            path = %spec.exit_path.display(),
+            "cannot write the exit record",
+        );
     }
 }
 

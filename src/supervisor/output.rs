@@ -248,7 +248,11 @@ fn write_loop(name: &'static str, queue: &Queue, mut sink: Sink) -> Sink {
         if let Some(file) = sink.writer.as_mut() {
             if let Err(error) = file.write_all(&chunk) {
                 // Keep draining the queue so the reader never backs up.
-                tracing::warn!(stream = name, error = %error, "writing to the log FIFO failed; output from now on is dropped");
+                tracing::warn!(
+                    stream = name,
+                    error = %error,
+                    "writing to the log FIFO failed; output from now on is dropped",
+                );
                 sink.writer = None;
             }
         }
