@@ -9,6 +9,7 @@
 # it uses the stand-in CLI built from standin/ with a throwaway state root.
 # Needs cargo and go; Go modules are fetched by go itself.
 set -euo pipefail
+standin_root=""
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 job="${1:-examples/jobs/hello.nomad}"
@@ -32,14 +33,18 @@ if [[ "$(uname -s)" == "Darwin" ]] && command -v container >/dev/null; then
     echo "==> using Apple's container CLI at $container_bin" >&2
 else
     container_bin="$repo/target/debug/container"
-    CONTAINER_STANDIN_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/container-standin.XXXXXX")"
-    export CONTAINER_STANDIN_ROOT
-    trap 'rm -rf "$CONTAINER_STANDIN_ROOT"' EXIT
-    echo "==> using the stand-in container CLI (state in $CONTAINER_STANDIN_ROOT)" >&2
+    standin_root="$(mktemp -d "${TMPDIR:-/tmp}/container-standin.XXXXXX")"
+    export CONTAINER_STANDIN_ROOT="$standin_root"
+    echo "==> using the stand-in container CLI (state in $standin_root)" >&2
 fi
 
-cd "$repo/conformance"
-go run ./cmd/runjob \
+work="$(mktemp -d "${TMPDIR:-/tmp}/ndc-demo.XXXXXX")"
+trap 'rm -rf "$work" ${standin_root:+"$standin_root"}' EXIT
+
+echo "==> building runjob" >&2
+(cd "$repo/conformance" && go build -o "$work/runjob" ./cmd/runjob)
+
+"$work/runjob" \
     -plugin "$plugin" \
     -container "$container_bin" \
     -agent "$repo/examples/nomad/client.hcl" \

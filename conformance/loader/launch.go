@@ -31,6 +31,9 @@ type Options struct {
 	// LogOutput receives the plugin's stderr lines as go-plugin relays them
 	// through an hclog logger (nil: discarded).
 	LogOutput io.Writer
+	// RawStderr, when set, also receives the plugin's stderr verbatim.
+	// Nomad sets none; it changes nothing the plugin can see.
+	RawStderr io.Writer
 }
 
 // Instance is one running plugin process with both faces dispensed.
@@ -53,6 +56,7 @@ func Launch(opts Options) (*Instance, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           pluginLogger(opts),
+		Stderr:           opts.RawStderr,
 		// The environment is merged above so that Env wins over inherited
 		// values; go-plugin would otherwise append the host's after ours.
 		SkipHostEnv: true,

@@ -121,3 +121,48 @@ func assertAttributesNamespaced(t *testing.T, fp *driverpb.FingerprintResponse) 
 		}
 	}
 }
+
+// The client re-calls Fingerprint and TaskEvents at once whenever either
+// stream ends, so a plugin must keep both open.
+func TestFingerprintAndTaskEventsStreamsStayOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	_, driver := e.startAgent(ctx, nil)
+
+	if _, err := driver.FirstFingerprint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runner := e.startTask(ctx, driver, e.jobFile(filepath.Join(examplesDir, "jobs", "hello.nomad")), "hello")
+	if _, err := runner.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := driver.Fingerprints.Ended(); err != nil {
+		t.Errorf("Fingerprint stream ended: %v", err)
+	}
+	if err := driver.Events.Ended(); err != nil {
+		t.Errorf("TaskEvents stream ended: %v", err)
+	}
+}
+
+// After reattaching to a live plugin the client sends Init again on the
+// same process.
+func TestInitIsIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	_, driver := e.startAgent(ctx, nil)
+
+	if _, err := driver.Client().Init(ctx, &driverpb.InitRequest{}); err != nil {
+		t.Fatalf("second Init: %v", err)
+	}
+	runner := e.startTask(ctx, driver, e.jobFile(filepath.Join(examplesDir, "jobs", "hello.nomad")), "hello")
+	exit, err := runner.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exit.Successful() {
+		t.Errorf("task after a second Init: %s, want success", exit)
+	}
+}

@@ -113,3 +113,45 @@ func assertTickerLogsExact(t *testing.T, drain func() error, stdoutLog, stderrLo
 		t.Errorf("stdout ends at tick %d but stderr at tock %d", stdoutLast, stderrLast)
 	}
 }
+
+// A client shutting down ends the plugin gracefully (Driver/Shutdown,
+// GRPCController/Shutdown, kill) but leaves tasks running; after the
+// restart a fresh plugin recovers them.
+func TestTasksOutliveAGracefulPluginShutdownAndRecover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 90*time.Second)
+	agent, driver := e.startAgent(ctx, nil)
+
+	runner := e.startTask(ctx, driver, e.jobFile("ticker.nomad"), "ticker")
+	paths := runner.Logmon.Paths()
+	if err := waitForLine(ctx, paths.StdoutLog, "tick 2"); err != nil {
+		t.Fatal(err)
+	}
+
+	driver.Shutdown()
+	if err := waitForLine(ctx, paths.StdoutLog, "tick 6"); err != nil {
+		t.Errorf("the task stopped logging when the plugin shut down: %v", err)
+	}
+
+	relaunched, err := agent.Dispense(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(relaunched.Shutdown)
+	if err := runner.Recover(ctx, relaunched); err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Logmon.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	exit, err := runner.Kill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exit.Successful() {
+		t.Errorf("exit after recovery and SIGTERM = %s, want 0", exit)
+	}
+	assertTickerLogsExact(t, runner.DrainLogs, paths.StdoutLog, paths.StderrLog)
+}
