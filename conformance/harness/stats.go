@@ -12,7 +12,9 @@ import (
 
 // CollectStats opens TaskStats with the given collection interval, as the
 // stats hook does, and returns the first n messages.
-func (r *TaskRunner) CollectStats(ctx context.Context, interval time.Duration, n int) ([]*driverpb.TaskStatsResponse, error) {
+func (r *TaskRunner) CollectStats(
+	ctx context.Context, interval time.Duration, n int,
+) ([]*driverpb.TaskStatsResponse, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -159,7 +159,9 @@ func (e *testEnv) prepareTask(job *hclconfig.Job, taskName string) *harness.Task
 }
 
 // startTask prepares and starts a task, failing the test if StartTask does.
-func (e *testEnv) startTask(ctx context.Context, driver *harness.Driver, job *hclconfig.Job, taskName string) *harness.TaskRunner {
+func (e *testEnv) startTask(
+	ctx context.Context, driver *harness.Driver, job *hclconfig.Job, taskName string,
+) *harness.TaskRunner {
 	e.t.Helper()
 	runner := e.prepareTask(job, taskName)
 	if err := runner.Start(ctx, driver); err != nil {

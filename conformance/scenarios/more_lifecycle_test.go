@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nomad-driver-container/conformance/harness"
 	"github.com/nomad-driver-container/conformance/hclconfig"
 )
 
@@ -128,7 +129,7 @@ func TestTaskSeesNomadRuntimeEnvironment(t *testing.T) {
 	}
 }
 
-func TestDestroyRemovesTheContainerWhenGCIsOn(t *testing.T) {
+func TestDestroyRemovesTheContainerOnlyWhenGCIsOn(t *testing.T) {
 	t.Parallel()
 	for _, gc := range []bool{true, false} {
 		t.Run(fmt.Sprintf("gc.container=%t", gc), func(t *testing.T) {
@@ -192,4 +193,47 @@ func TestGroupPortsArePublishedOnTheHostAddress(t *testing.T) {
 
 func pluginLabel(e *testEnv) string {
 	return hclconfig.PluginLabel(e.pluginBin)
+}
+
+// The client calls DestroyTask(force=true) without StopTask when it gives
+// up on a task (a failed recover, for one); the task must end.
+func TestForcedDestroyEndsARunningTask(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	_, driver := e.startAgent(ctx, nil)
+
+	runner := e.startTask(ctx, driver, e.jobFile("ticker.nomad"), "ticker")
+	if err := waitForLine(ctx, runner.Logmon.Paths().StdoutLog, "tick 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Destroy(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range e.listContainers(ctx) {
+		if (c.Configuration.Labels["nomad.alloc_id"] == runner.Alloc.ID || strings.Contains(c.ID, runner.Alloc.ID)) &&
+			c.Status.State == "running" {
+			t.Errorf("container %s still running after DestroyTask(force=true)", c.ID)
+		}
+	}
+}
+
+func TestStartWithAnUnknownImageFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	_, driver := e.startAgent(ctx, nil)
+
+	runner := e.prepareTask(e.jobFile("unknown-image.nomad"), "missing")
+	err := runner.Start(ctx, driver)
+	if err == nil {
+		t.Fatal("a task with an image no registry has started")
+	}
+	if harness.IsValidation(err) {
+		t.Fatalf("the client refused the config itself: %v", err)
+	}
+	if !strings.Contains(err.Error(), "alpine-does-not-exist") {
+		t.Errorf("error does not name the image: %v", err)
+	}
 }
