@@ -913,3 +913,54 @@ async fn every_stderr_line_is_an_hclog_json_entry_nomad_can_relevel() {
         assert_eq!(fraction.len(), "000000Z".len(), "{timestamp}");
     }
 }
+
+#[tokio::test]
+async fn a_task_costs_two_cli_calls_to_start_none_while_running_one_to_stop_one_to_destroy() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("frugal");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    let subcommands = |from: usize| -> Vec<String> {
+        standin.calls()[from..]
+            .iter()
+            .map(|argv| argv[0].clone())
+            .collect()
+    };
+
+    let before_start = standin.calls().len();
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    assert_eq!(subcommands(before_start), ["create", "start"]);
+
+    let before_run = standin.calls().len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        subcommands(before_run),
+        Vec::<String>::new(),
+        "no polling while a task runs"
+    );
+
+    let before_stop = standin.calls().len();
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id.clone(),
+            timeout: None,
+            signal: String::new(),
+        })
+        .await
+        .unwrap();
+    wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(subcommands(before_stop), ["stop"]);
+
+    let before_destroy = standin.calls().len();
+    plugin
+        .driver()
+        .destroy_task(DestroyTaskRequest {
+            task_id: task.id,
+            force: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(subcommands(before_destroy), ["delete"]);
+}
