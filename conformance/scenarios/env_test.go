@@ -56,7 +56,7 @@ func requiredBinary(t *testing.T, name string) string {
 	t.Helper()
 	path := os.Getenv(name)
 	if path == "" {
-		t.Fatalf("%s is not set: export %s=<path> (build with `cargo build --workspace` "+
+		t.Fatalf("%s is not set: export %s=<absolute path> (build with `cargo build --workspace` "+
 			"in the repository root; see conformance/README.md)", name, name)
 	}
 	abs, err := filepath.Abs(path)
