@@ -13,7 +13,7 @@ need() {
   exit 1
 }
 need cargo "install Rust from https://rustup.rs"
-need go "install Go 1.22 or newer"
+need go "install Go 1.24 or newer"
 
 step "formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -851,8 +851,11 @@ async fn task_events_reach_the_stream_routed_by_alloc_and_task_with_a_time() {
     });
     start(&plugin, task.clone()).await;
 
-    let mut messages = Vec::new();
-    while messages.len() < 2 {
+    let mut messages: Vec<String> = Vec::new();
+    while !messages
+        .last()
+        .is_some_and(|last| last.starts_with("Created container"))
+    {
         let event = tokio::time::timeout(EXIT_LIMIT, events.next())
             .await
             .unwrap()
@@ -866,11 +869,16 @@ async fn task_events_reach_the_stream_routed_by_alloc_and_task_with_a_time() {
         assert!(event.timestamp.unwrap().seconds > 1_700_000_000);
         messages.push(event.message);
     }
+    // A fresh stand-in has no images, so this start also pulls.
     assert!(
         messages[0].contains("Memory raised from 64 MiB to 200 MiB"),
         "{messages:?}"
     );
-    assert!(messages[1].starts_with("Created container"), "{messages:?}");
+    assert_eq!(messages[1], "Downloading image alpine:3.20", "{messages:?}");
+    assert!(
+        messages[messages.len() - 2].starts_with("Downloaded image alpine:3.20 in "),
+        "{messages:?}"
+    );
 }
 
 #[tokio::test]
@@ -915,7 +923,7 @@ async fn every_stderr_line_is_an_hclog_json_entry_nomad_can_relevel() {
 }
 
 #[tokio::test]
-async fn a_task_costs_two_cli_calls_to_start_none_while_running_one_to_stop_one_to_destroy() {
+async fn a_task_costs_three_cli_calls_to_start_none_while_running_one_to_stop_one_to_destroy() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
     let dir = TaskDir::new("frugal");
@@ -927,10 +935,19 @@ async fn a_task_costs_two_cli_calls_to_start_none_while_running_one_to_stop_one_
             .collect()
     };
 
+    // The warm path: the image is already in the local store.
+    assert!(standin
+        .cli(&["image", "pull", "alpine:3.20"])
+        .status
+        .success());
     let before_start = standin.calls().len();
     start(&plugin, task.clone()).await;
     dir.stdout.wait_for("ready", EXIT_LIMIT).await;
-    assert_eq!(subcommands(before_start), ["create", "start"]);
+    assert_eq!(
+        subcommands(before_start),
+        ["image", "create", "start"],
+        "image inspect, create, start"
+    );
 
     let before_run = standin.calls().len();
     tokio::time::sleep(Duration::from_secs(2)).await;

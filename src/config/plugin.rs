@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::schema::{object_spec, SchemaEntry};
+use super::task::{auth as task_auth, auth_entries, RegistryAuth};
 use super::{parse_duration, ConfigError, ConfigObject};
 use crate::proto::hclspec::Spec;
 
@@ -17,10 +18,17 @@ pub struct PluginConfig {
     pub container_path: Option<PathBuf>,
     /// Remove a task's container when Nomad destroys the task.
     pub gc_container: bool,
-    /// Allow `volumes` in task configs to mount host paths. Accepted now so
-    /// agent configs stay valid; the task-level `volumes` key that it gates
-    /// is not implemented yet.
+    /// Allow `volumes` in task configs to mount host paths outside the task
+    /// directory.
     pub volumes_enabled: bool,
+    /// Allow `network_mode` to name a user network that does not exist yet,
+    /// creating it.
+    pub networks_create: bool,
+    /// Credentials used when a task gives none.
+    pub auth: Option<RegistryAuth>,
+    /// The SSH agent socket `ssh_agent = true` forwards; `None` uses the
+    /// plugin's own `SSH_AUTH_SOCK`.
+    pub ssh_auth_sock: Option<PathBuf>,
     /// Extra Nomad metadata to copy onto containers as labels (globs).
     pub extra_labels: Vec<String>,
     /// Upper bound for pulling an image when a task starts.
@@ -35,6 +43,9 @@ impl Default for PluginConfig {
             container_path: None,
             gc_container: true,
             volumes_enabled: false,
+            networks_create: false,
+            auth: None,
+            ssh_auth_sock: None,
             extra_labels: Vec::new(),
             image_pull_timeout: DEFAULT_IMAGE_PULL_TIMEOUT,
             disable_log_collection: false,
@@ -67,13 +78,36 @@ fn entries() -> Vec<SchemaEntry> {
             vec![SchemaEntry::attr(
                 "enabled",
                 "bool",
-                "Allow task configs to mount host paths with `volumes`. The task `volumes` \
-                 key is not available yet, so this has no effect in this version.",
+                "Allow task `volumes` to mount host paths outside the task directory.",
             )
             .with_default("false")],
             "Host path mounts.",
         )
         .with_default("{ enabled = false }"),
+        SchemaEntry::block(
+            "networks",
+            vec![SchemaEntry::attr(
+                "create",
+                "bool",
+                "Create a user network named by a task's `network_mode` when it does not \
+                 exist (macOS 26+).",
+            )
+            .with_default("false")],
+            "User networks.",
+        )
+        .with_default("{ create = false }"),
+        SchemaEntry::block(
+            "auth",
+            auth_entries(),
+            "Registry credentials for tasks that give none. The password is sent on stdin only.",
+        ),
+        SchemaEntry::attr(
+            "ssh_auth_sock",
+            "string",
+            "SSH agent socket forwarded to tasks with `ssh_agent = true`; empty uses the \
+             plugin's SSH_AUTH_SOCK.",
+        )
+        .with_default("\"\""),
         SchemaEntry::attr(
             "extra_labels",
             "list(string)",
@@ -135,6 +169,21 @@ impl PluginConfig {
             None => defaults.volumes_enabled,
         };
 
+        let networks_create = match object.block("networks", &["create"])? {
+            Some(networks) => networks.bool("create")?.unwrap_or(false),
+            None => false,
+        };
+        let ssh_auth_sock = object
+            .string("ssh_auth_sock")?
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from);
+        if let Some(path) = &ssh_auth_sock {
+            if !path.is_absolute() {
+                let shown = format!("{:?}", path.display());
+                return Err(object.invalid("ssh_auth_sock", shown, "must be an absolute path"));
+            }
+        }
+
         let image_pull_timeout = match object.string("image_pull_timeout")? {
             Some(text) if !text.is_empty() => parse_duration(&text).map_err(|reason| {
                 object.invalid("image_pull_timeout", format!("{text:?}"), reason)
@@ -149,6 +198,9 @@ impl PluginConfig {
             container_path,
             gc_container,
             volumes_enabled,
+            networks_create,
+            auth: task_auth(&object)?,
+            ssh_auth_sock,
             extra_labels: object.string_list("extra_labels")?.unwrap_or_default(),
             image_pull_timeout,
             disable_log_collection: object.bool("disable_log_collection")?.unwrap_or(false),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::config::task::{env_name_problem, is_env_file_newline};
+use crate::config::task::grammar::{env_name_problem, is_env_file_newline};
 
 /// Nomad's task environment first, then the task config's `env` on top.
 pub fn merge_env(

@@ -51,9 +51,23 @@ pub enum DriverError {
 
     #[error("{0}")]
     Supervisor(String),
+
+    /// A failure that may pass: the restart policy should try again.
+    #[error("{0}")]
+    Retryable(String),
 }
 
 impl DriverError {
+    /// A CLI failure described in our words, retryable when the CLI error is.
+    pub fn from_cli(context: String, source: CliError) -> Self {
+        let message = format!("{context}: {source}");
+        if source.is_retryable() {
+            Self::Retryable(message)
+        } else {
+            Self::BadRequest(message)
+        }
+    }
+
     pub fn cli(step: &'static str) -> impl FnOnce(CliError) -> Self {
         move |source| Self::Cli { step, source }
     }
@@ -67,7 +81,9 @@ impl DriverError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Cli { source, .. } => source.is_retryable(),
-            Self::Io { .. } | Self::Supervisor(_) | Self::NotConfigured => true,
+            Self::Io { .. } | Self::Supervisor(_) | Self::NotConfigured | Self::Retryable(_) => {
+                true
+            }
             _ => false,
         }
     }
@@ -81,9 +97,11 @@ impl DriverError {
             Self::UnknownTask(_) => Code::NotFound,
             Self::StillRunning(_) => Code::FailedPrecondition,
             // Never Unavailable: Nomad's client reads that as "plugin died".
-            Self::NotConfigured | Self::Cli { .. } | Self::Io { .. } | Self::Supervisor(_) => {
-                Code::FailedPrecondition
-            }
+            Self::NotConfigured
+            | Self::Cli { .. }
+            | Self::Io { .. }
+            | Self::Supervisor(_)
+            | Self::Retryable(_) => Code::FailedPrecondition,
         }
     }
 }

@@ -12,6 +12,8 @@ mod exec;
 mod fingerprint;
 mod lifecycle;
 pub mod names;
+mod options;
+mod pull;
 mod recover;
 mod resources;
 mod service;
@@ -48,6 +50,7 @@ struct Inner {
     events: EventBus,
     stats: stats::Sampler,
     fingerprints: fingerprint::VersionCache,
+    registry_locks: pull::RegistryLocks,
     /// Flips to true when Nomad calls Shutdown: background work stops.
     stopping: watch::Sender<bool>,
 }
@@ -68,6 +71,7 @@ impl Driver {
                 events: EventBus::new(),
                 stats: stats::Sampler::new(),
                 fingerprints: fingerprint::VersionCache::default(),
+                registry_locks: pull::RegistryLocks::default(),
                 stopping: watch::channel(false).0,
             }),
         }

@@ -1,25 +1,39 @@
-//! StartTask: decode the task's config, create its container, and hand it to
-//! a new supervisor that starts it attached.
+//! StartTask: decode the task's config, get its image, create its container,
+//! and hand it to a new supervisor that starts it attached.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::EventTarget;
-use super::names::{container_name, extra_labels, is_owned_by, ownership_labels, TaskMetadata};
+use super::names::{container_name, is_owned_by};
+use super::options::{create_options, OptionsInput, Publishing};
+use super::pull::{ensure_image, PullRequest};
 use super::resources::{vm_size, MIN_VM_MEMORY_MIB};
 use super::state::{DriverState, TaskPaths, DRIVER_STATE_VERSION};
 use super::task::TaskEntry;
-use super::{envfile, supervision, Driver, DriverError};
+use super::{envfile, supervision, Driver, DriverError, Settings};
+use crate::config::task::NetworkMode;
 use crate::config::TaskConfig;
 use crate::proto::drivers::{
-    start_task_response, StartTaskResponse, TaskConfig as NomadTask, TaskHandle, TaskState,
+    start_task_response, NetworkOverride, StartTaskResponse, TaskConfig as NomadTask, TaskHandle,
+    TaskState,
 };
-use crate::runtime::{ContainerCli, CreateOptions, Mount};
+use crate::runtime::{ContainerCli, ContainerState, CreateOptions};
 use crate::supervisor::{write_json_atomically, SupervisorSpec, SPEC_VERSION};
 
-/// Margin on top of the image pull timeout for the rest of `create`.
-const CREATE_MARGIN: Duration = Duration::from_secs(30);
+/// Margin for `create` itself once the image is local.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a started container may take to report its address.
+const ADDRESS_WAIT: Duration = Duration::from_secs(10);
+
+/// What network_mode resolved to.
+struct NetworkChoice {
+    /// `--network` value; `None` is Apple's default network.
+    network: Option<String>,
+    /// Extra environment: the address of the task whose network we share.
+    env: Vec<(String, String)>,
+}
 
 impl Driver {
     pub(super) async fn start_task(
@@ -33,7 +47,7 @@ impl Driver {
         let settings = self.settings()?;
         let config =
             TaskConfig::decode(&task.msgpack_driver_config).map_err(DriverError::TaskConfig)?;
-        let cli = self.cli()?;
+        let cli = self.task_cli(&config, &settings)?;
 
         let target = EventTarget {
             task_id: task.id.clone(),
@@ -44,8 +58,47 @@ impl Driver {
         let paths = TaskPaths::new(Path::new(&task.alloc_dir), &task.name, attempt_of(&task.id));
         create_private_dir(&paths.state_dir)?;
 
-        let mut options = self.create_options(&task, &config, &name, &paths, &target, &settings)?;
-        let env = envfile::merge_env(&task.env, &config.env);
+        let network = resolve_network(&cli, &config, &task).await?;
+        let size = vm_size(task.resources.as_ref(), settings.topology.as_ref());
+        let input = OptionsInput {
+            task: &task,
+            config: &config,
+            plugin: &settings.plugin,
+            name: &name,
+            size: &size,
+            network: network.network.clone(),
+        };
+        let (mut options, publishing) = create_options(&input)?;
+        if let Some(asked) = size.memory_raised_from {
+            let message = format!(
+                "Memory raised from {asked} MiB to {MIN_VM_MEMORY_MIB} MiB, the smallest VM \
+                 Apple's container service creates"
+            );
+            self.inner
+                .events
+                .emit(&target, message, &[("asked_mib", asked.to_string())]);
+        }
+
+        let pull = PullRequest {
+            image: &config.image,
+            platform: config.platform.as_deref(),
+            force: config.force_pull,
+            auth: config.auth.as_ref().or(settings.plugin.auth.as_ref()),
+            timeout: config
+                .image_pull_timeout
+                .unwrap_or(settings.plugin.image_pull_timeout),
+        };
+        ensure_image(
+            &cli,
+            &self.inner.registry_locks,
+            &self.inner.events,
+            &target,
+            pull,
+        )
+        .await?;
+
+        let mut env = envfile::merge_env(&task.env, &config.env);
+        env.extend(network.env);
         let env_contents = envfile::render(&env).map_err(DriverError::BadRequest)?;
         envfile::write(&paths.env_file, &env_contents).map_err(DriverError::io(format!(
             "writing {}",
@@ -53,116 +106,116 @@ impl Driver {
         )))?;
         options.env_file = Some(paths.env_file.clone());
 
-        let pull_bound = settings.plugin.image_pull_timeout + CREATE_MARGIN;
-        let created = self
-            .create_replacing_leftover(&cli, &options, &task, pull_bound)
-            .await;
+        let created = self.create(&cli, &options, &task, &settings).await;
         // The values now live in the container's own config; the file has
         // done its job and should not linger on disk.
         let _ = std::fs::remove_file(&paths.env_file);
         created?;
-        self.inner.events.emit(
-            &target,
-            format!("Created container {name}"),
-            &[("container", name.clone())],
-        );
+        let annotations = [("container", name.clone())];
+        self.inner
+            .events
+            .emit(&target, format!("Created container {name}"), &annotations);
 
-        match self
+        let started = self
             .supervise(&task, &cli, &name, &config.image, &paths, &settings, target)
-            .await
-        {
-            Ok(handle) => Ok(StartTaskResponse {
-                result: start_task_response::Result::Success as i32,
-                driver_error_msg: String::new(),
-                handle: Some(handle),
-                network_override: None,
-            }),
+            .await;
+        let handle = match started {
+            Ok(handle) => handle,
             Err(error) => {
                 // Nothing will destroy a task that never started: clean up.
                 if let Err(cleanup) = cli.delete_force(&name).await {
-                    tracing::warn!(
-                        container = %name,
-                        error = %cleanup,
-                        "cleanup after a failed start failed",
-                    );
+                    tracing::warn!(container = %name, error = %cleanup, "cleanup after a failed start failed");
                 }
-                Err(error)
+                return Err(error);
             }
-        }
-    }
-
-    fn create_options(
-        &self,
-        task: &NomadTask,
-        config: &TaskConfig,
-        name: &str,
-        paths: &TaskPaths,
-        target: &EventTarget,
-        settings: &super::Settings,
-    ) -> Result<CreateOptions, DriverError> {
-        let size = vm_size(task.resources.as_ref(), settings.topology.as_ref());
-        if let Some(asked) = size.memory_raised_from {
-            self.inner.events.emit(
-                target,
-                format!(
-                    "Memory raised from {asked} MiB to {MIN_VM_MEMORY_MIB} MiB, the smallest VM \
-                     Apple's container service creates"
-                ),
-                &[("asked_mib", asked.to_string())],
-            );
-        }
-
-        let mut labels = ownership_labels(&task.alloc_id, &task.name);
-        let metadata = TaskMetadata {
-            job_name: &task.job_name,
-            job_id: &task.job_id,
-            task_group_name: &task.task_group_name,
-            task_name: &task.name,
-            namespace: &task.namespace,
-            node_name: &task.node_name,
-            node_id: &task.node_id,
         };
-        let operator_labels = extra_labels(&settings.plugin.extra_labels, &metadata)
-            .map_err(DriverError::BadRequest)?;
-        labels.extend(operator_labels);
-        labels.extend(
-            config
-                .labels
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone())),
-        );
 
-        let (entrypoint, command) = compose_command(config);
-        Ok(CreateOptions {
-            name: name.to_string(),
-            image: config.image.clone(),
-            env_file: None,
-            labels,
-            working_dir: config.working_dir.clone(),
-            entrypoint,
-            command,
-            memory_mib: size.memory_mib,
-            cpus: size.cpus,
-            user: Some(task.user.clone()).filter(|user| !user.is_empty()),
-            mounts: task_mounts(task, paths),
+        Ok(StartTaskResponse {
+            result: start_task_response::Result::Success as i32,
+            driver_error_msg: String::new(),
+            handle: Some(handle),
+            network_override: network_override(&cli, &name, publishing).await,
         })
     }
 
-    /// `create`; if an interrupted earlier start left a container with our
-    /// name, and it carries our labels for this alloc's task, it is removed
-    /// and creation retried once.
-    async fn create_replacing_leftover(
+    /// The CLI for this task; with `ssh_agent` it carries SSH_AUTH_SOCK,
+    /// which Apple's CLI forwards into the VM at every start.
+    fn task_cli(
+        &self,
+        config: &TaskConfig,
+        settings: &Settings,
+    ) -> Result<ContainerCli, DriverError> {
+        let cli = self.cli()?;
+        if !config.ssh_agent {
+            return Ok(cli);
+        }
+        let socket = settings
+            .plugin
+            .ssh_auth_sock
+            .clone()
+            .or_else(|| std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from))
+            .ok_or_else(|| {
+                DriverError::BadRequest(
+                    "ssh_agent = true, but the plugin has no SSH agent socket: set ssh_auth_sock \
+                     in the plugin config or SSH_AUTH_SOCK in Nomad's environment"
+                        .into(),
+                )
+            })?;
+        let is_socket = std::fs::metadata(&socket).is_ok_and(|meta| {
+            use std::os::unix::fs::FileTypeExt;
+            meta.file_type().is_socket()
+        });
+        if !is_socket {
+            return Err(DriverError::BadRequest(format!(
+                "ssh_agent = true, but the SSH agent socket {} does not exist",
+                socket.display()
+            )));
+        }
+        Ok(cli.with_env("SSH_AUTH_SOCK", &socket.to_string_lossy()))
+    }
+
+    /// `create`. A leftover container with our name from an interrupted
+    /// earlier start is removed (only if it carries this task's labels), and
+    /// a missing user network is created when the operator allows it.
+    async fn create(
         &self,
         cli: &ContainerCli,
         options: &CreateOptions,
         task: &NomadTask,
-        timeout: Duration,
+        settings: &Settings,
     ) -> Result<(), DriverError> {
-        match cli.create(options, timeout).await {
-            Err(error) if error.says("already exists") => {}
-            other => return other.map_err(DriverError::cli("creating the container")),
+        let describe =
+            |error| DriverError::from_cli(format!("creating container {}", options.name), error);
+        match cli.create(options, CREATE_TIMEOUT).await {
+            Ok(()) => return Ok(()),
+            Err(error) if error.says("already exists") => {
+                self.remove_leftover(cli, options, task).await?
+            }
+            Err(error) if error.says("network") && error.says("not found") => {
+                let network = options.network.clone().unwrap_or_default();
+                if !settings.plugin.networks_create {
+                    return Err(DriverError::BadRequest(format!(
+                        "network_mode = {network:?}: the network does not exist; create it with \
+                         `container network create {network}` or allow the driver to with \
+                         networks {{ create = true }}"
+                    )));
+                }
+                tracing::info!(network = %network, "creating a user network");
+                cli.network_create(&network).await.map_err(|error| {
+                    DriverError::from_cli(format!("creating network {network}"), error)
+                })?;
+            }
+            Err(error) => return Err(describe(error)),
         }
+        cli.create(options, CREATE_TIMEOUT).await.map_err(describe)
+    }
 
+    async fn remove_leftover(
+        &self,
+        cli: &ContainerCli,
+        options: &CreateOptions,
+        task: &NomadTask,
+    ) -> Result<(), DriverError> {
         let leftover = cli
             .inspect(&options.name)
             .await
@@ -170,22 +223,16 @@ impl Driver {
         if let Some(leftover) = leftover {
             if !is_owned_by(&leftover.configuration.labels, &task.alloc_id, &task.name) {
                 return Err(DriverError::BadRequest(format!(
-                    "a container named {} exists and does not carry this task's labels; \
-                     it was left alone",
+                    "a container named {} exists and does not carry this task's labels; it was \
+                     left alone",
                     options.name
                 )));
             }
         }
-        tracing::info!(
-            container = %options.name,
-            "removing a leftover container from an earlier start",
-        );
+        tracing::info!(container = %options.name, "removing a leftover container from an earlier start");
         cli.delete_force(&options.name)
             .await
-            .map_err(DriverError::cli("removing a leftover container"))?;
-        cli.create(options, timeout)
-            .await
-            .map_err(DriverError::cli("creating the container"))
+            .map_err(DriverError::cli("removing a leftover container"))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -196,7 +243,7 @@ impl Driver {
         name: &str,
         image: &str,
         paths: &TaskPaths,
-        settings: &super::Settings,
+        settings: &Settings,
         target: EventTarget,
     ) -> Result<TaskHandle, DriverError> {
         let log_paths = if settings.plugin.disable_log_collection {
@@ -212,6 +259,10 @@ impl Driver {
             task_id: task.id.clone(),
             container: name.to_string(),
             cli_path: cli.path().to_path_buf(),
+            cli_env: cli
+                .extra_env()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
             stdout_path: log_paths.0,
             stderr_path: log_paths.1,
             socket_path: paths.socket.clone(),
@@ -242,20 +293,119 @@ impl Driver {
 
         Ok(TaskHandle {
             version: DRIVER_STATE_VERSION,
-            config: Some(echo_config(task)),
+            // Nomad recovers the task by handle.config.id; a handle without
+            // its config makes Nomad start the task a second time.
+            config: Some(task.clone()),
             state: TaskState::Running as i32,
             driver_state: state.encode(),
         })
     }
 }
 
+/// `network_mode` → the network to join. `task:<name>` joins the network of
+/// that task's running container in this allocation and exposes its address
+/// to this task as `TASK_<NAME>_IP`; VMs cannot share a network namespace, so
+/// this is the nearest honest equivalent of Docker's `container:<name>`.
+async fn resolve_network(
+    cli: &ContainerCli,
+    config: &TaskConfig,
+    task: &NomadTask,
+) -> Result<NetworkChoice, DriverError> {
+    let none = NetworkChoice {
+        network: None,
+        env: Vec::new(),
+    };
+    match &config.network_mode {
+        NetworkMode::Default | NetworkMode::Host | NetworkMode::None => Ok(none),
+        NetworkMode::Named(name) => Ok(NetworkChoice {
+            network: Some(name.clone()),
+            env: Vec::new(),
+        }),
+        NetworkMode::Task(other) => {
+            if other == &task.name {
+                return Err(DriverError::BadRequest(format!(
+                    "network_mode = \"task:{other}\" names this task itself"
+                )));
+            }
+            let peer_name = container_name(&task.alloc_id, other);
+            let peer = cli.inspect(&peer_name).await.map_err(|error| {
+                DriverError::from_cli(format!("looking up task {other}"), error)
+            })?;
+            let running = peer.filter(|peer| peer.state() == ContainerState::Running);
+            let Some(peer) = running else {
+                // The other task may simply not have started yet.
+                return Err(DriverError::Retryable(format!(
+                    "network_mode = \"task:{other}\": task {other} of this allocation has no \
+                     running container"
+                )));
+            };
+            let variable = format!("TASK_{}_IP", env_suffix(other));
+            let env = peer
+                .ipv4_address()
+                .map(|ip| vec![(variable, ip)])
+                .unwrap_or_default();
+            Ok(NetworkChoice {
+                network: peer.network_name(),
+                env,
+            })
+        }
+    }
+}
+
+fn env_suffix(task_name: &str) -> String {
+    task_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// With published ports, Nomad learns the container's address and the port
+/// map for services with `address_mode = "driver"`.
+async fn network_override(
+    cli: &ContainerCli,
+    name: &str,
+    publishing: Publishing,
+) -> Option<NetworkOverride> {
+    if publishing.port_map.is_empty() {
+        return None;
+    }
+    let deadline = tokio::time::Instant::now() + ADDRESS_WAIT;
+    let mut address = None;
+    while address.is_none() && tokio::time::Instant::now() < deadline {
+        match cli.inspect(name).await {
+            Ok(Some(container)) => address = container.ipv4_address(),
+            Ok(None) => break,
+            Err(error) => tracing::debug!(container = %name, error = %error, "no address yet"),
+        }
+        if address.is_none() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    if address.is_none() {
+        tracing::warn!(container = %name, "container reported no address; services with address_mode = \"driver\" get none");
+    }
+    Some(NetworkOverride {
+        port_map: publishing.port_map,
+        addr: address.unwrap_or_default(),
+        // Host ports are published on the host, so host addresses work too.
+        auto_advertise: false,
+    })
+}
+
 fn check_identity(task: &NomadTask) -> Result<(), DriverError> {
-    for (field, value) in [
+    let fields = [
         ("id", &task.id),
         ("name", &task.name),
         ("alloc_id", &task.alloc_id),
         ("alloc_dir", &task.alloc_dir),
-    ] {
+    ];
+    for (field, value) in fields {
         if value.is_empty() {
             return Err(DriverError::BadRequest(format!(
                 "the task config from Nomad has no {field}"
@@ -274,54 +424,6 @@ fn attempt_of(task_id: &str) -> &str {
         .unwrap_or("attempt")
 }
 
-/// The handle echoes the task config: Nomad recovers the task by
-/// `handle.config.id`, and a handle without a config duplicates the task.
-fn echo_config(task: &NomadTask) -> NomadTask {
-    task.clone()
-}
-
-/// Apple's CLI takes one `--entrypoint` word; the rest of a Docker-style
-/// entrypoint list and then `command` and `args` become the arguments.
-fn compose_command(config: &TaskConfig) -> (Option<String>, Vec<String>) {
-    let mut words = Vec::new();
-    let entrypoint = config.entrypoint.first().cloned();
-    words.extend(config.entrypoint.iter().skip(1).cloned());
-    words.extend(config.command.iter().cloned());
-    words.extend(config.args.iter().cloned());
-    (entrypoint, words)
-}
-
-/// Nomad's alloc/, local/ and secrets/ at /alloc, /local and /secrets, then
-/// the volume mounts Nomad lists for the task.
-fn task_mounts(task: &NomadTask, _paths: &TaskPaths) -> Vec<Mount> {
-    let alloc_dir = Path::new(&task.alloc_dir);
-    let task_dir = alloc_dir.join(&task.name);
-    let mut mounts = vec![
-        Mount {
-            host_path: alloc_dir.join("alloc"),
-            container_path: "/alloc".into(),
-            readonly: false,
-        },
-        Mount {
-            host_path: task_dir.join("local"),
-            container_path: "/local".into(),
-            readonly: false,
-        },
-        Mount {
-            host_path: task_dir.join("secrets"),
-            container_path: "/secrets".into(),
-            readonly: false,
-        },
-    ];
-    mounts.retain(|mount| mount.host_path.is_dir());
-    mounts.extend(task.mounts.iter().map(|mount| Mount {
-        host_path: PathBuf::from(&mount.host_path),
-        container_path: mount.task_path.clone(),
-        readonly: mount.readonly,
-    }));
-    mounts
-}
-
 fn create_private_dir(dir: &Path) -> Result<(), DriverError> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
@@ -336,32 +438,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn docker_style_entrypoint_list_splits_into_flag_and_leading_args() {
-        let config = TaskConfig {
-            image: "alpine".into(),
-            entrypoint: vec!["/bin/sh".into(), "-c".into()],
-            command: Some("echo hi".into()),
-            args: vec!["ignored-by-sh".into()],
-            ..Default::default()
-        };
-        let (entrypoint, words) = compose_command(&config);
-        assert_eq!(entrypoint.as_deref(), Some("/bin/sh"));
-        assert_eq!(words, ["-c", "echo hi", "ignored-by-sh"]);
-    }
-
-    #[test]
-    fn args_alone_replace_the_image_cmd() {
-        let config = TaskConfig {
-            image: "alpine".into(),
-            args: vec!["a".into()],
-            ..Default::default()
-        };
-        assert_eq!(compose_command(&config), (None, vec!["a".to_string()]));
-    }
-
-    #[test]
     fn attempt_is_the_random_suffix_of_the_task_id() {
         assert_eq!(attempt_of("3b1d/web/a1b2c3d4"), "a1b2c3d4");
         assert_eq!(attempt_of("odd"), "odd");
+    }
+
+    #[test]
+    fn peer_task_names_become_env_suffixes() {
+        assert_eq!(env_suffix("redis-cache"), "REDIS_CACHE");
     }
 }

@@ -15,6 +15,21 @@ const FLAG_MEMORY: &str = "--memory";
 const FLAG_CPUS: &str = "--cpus";
 const FLAG_USER: &str = "--user";
 const FLAG_VOLUME: &str = "--volume";
+const FLAG_TMPFS: &str = "--tmpfs";
+const FLAG_PUBLISH: &str = "--publish";
+const FLAG_NETWORK: &str = "--network";
+const FLAG_CAP_ADD: &str = "--cap-add";
+const FLAG_CAP_DROP: &str = "--cap-drop";
+const FLAG_READ_ONLY: &str = "--read-only";
+const FLAG_INIT: &str = "--init";
+const FLAG_TTY: &str = "--tty";
+const FLAG_DNS: &str = "--dns";
+const FLAG_DNS_SEARCH: &str = "--dns-search";
+const FLAG_DNS_OPTION: &str = "--dns-option";
+const FLAG_ROSETTA: &str = "--rosetta";
+const FLAG_PLATFORM: &str = "--platform";
+const FLAG_SSH: &str = "--ssh";
+const FLAG_VIRTUALIZATION: &str = "--virtualization";
 
 /// Plain words as argv.
 pub fn words(items: &[&str]) -> Vec<OsString> {
@@ -44,6 +59,22 @@ pub struct CreateOptions {
     pub cpus: Option<u64>,
     pub user: Option<String>,
     pub mounts: Vec<Mount>,
+    pub tmpfs: Vec<String>,
+    /// `[host-ip:]host-port:container-port/proto` specs.
+    pub publish: Vec<String>,
+    pub network: Option<String>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub read_only: bool,
+    pub init: bool,
+    pub tty: bool,
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    pub rosetta: bool,
+    pub platform: Option<String>,
+    pub ssh: bool,
+    pub virtualization: bool,
 }
 
 impl CreateOptions {
@@ -84,10 +115,58 @@ impl CreateOptions {
             args.push(spec);
         }
 
+        for path in &self.tmpfs {
+            args.extend(words(&[FLAG_TMPFS, path]));
+        }
+        for spec in &self.publish {
+            args.extend(words(&[FLAG_PUBLISH, spec]));
+        }
+        if let Some(network) = &self.network {
+            args.extend(words(&[FLAG_NETWORK, network]));
+        }
+        repeat(&mut args, FLAG_CAP_ADD, &self.cap_add);
+        repeat(&mut args, FLAG_CAP_DROP, &self.cap_drop);
+        repeat(&mut args, FLAG_DNS, &self.dns);
+        repeat(&mut args, FLAG_DNS_SEARCH, &self.dns_search);
+        repeat(&mut args, FLAG_DNS_OPTION, &self.dns_options);
+        if let Some(platform) = &self.platform {
+            args.extend(words(&[FLAG_PLATFORM, platform]));
+        }
+        for (enabled, flag) in [
+            (self.read_only, FLAG_READ_ONLY),
+            (self.init, FLAG_INIT),
+            (self.tty, FLAG_TTY),
+            (self.rosetta, FLAG_ROSETTA),
+            (self.ssh, FLAG_SSH),
+            (self.virtualization, FLAG_VIRTUALIZATION),
+        ] {
+            if enabled {
+                args.push(flag.into());
+            }
+        }
+
         args.push(self.image.clone().into());
         args.extend(self.command.iter().map(OsString::from));
         args
     }
+}
+
+fn repeat(args: &mut Vec<OsString>, flag: &str, values: &[String]) {
+    for value in values {
+        args.push(flag.into());
+        args.push(value.into());
+    }
+}
+
+/// `container image pull`, with progress lines on stderr (one a second at
+/// most) so they can become task events.
+pub fn image_pull(reference: &str, platform: Option<&str>) -> Vec<OsString> {
+    let mut args = words(&["image", "pull", "--progress", "plain"]);
+    if let Some(platform) = platform {
+        args.extend(words(&[FLAG_PLATFORM, platform]));
+    }
+    args.push(reference.into());
+    args
 }
 
 /// `container stop`, whose `--time` takes whole seconds: a fractional grace
@@ -131,6 +210,11 @@ mod tests {
                 container_path: "/local".into(),
                 readonly: true,
             }],
+            publish: vec!["127.0.0.1:20000:8080/tcp".into()],
+            network: Some("none".into()),
+            cap_add: vec!["CAP_NET_ADMIN".into()],
+            tty: true,
+            ..Default::default()
         };
         let args = strings(options.to_args());
         let image_at = args.iter().position(|arg| arg == "alpine:3.20").unwrap();
@@ -138,6 +222,10 @@ mod tests {
         assert_eq!(args[image_at + 1..], ["-c", "--name looks like a flag"]);
         assert!(args.contains(&"256M".to_string()));
         assert!(args.contains(&"/alloc/local:/local:ro".to_string()));
+        for flag in ["--publish", "--network", "--cap-add", "--tty"] {
+            let at = args.iter().position(|arg| arg == flag).unwrap();
+            assert!(at < image_at, "{flag} after the image");
+        }
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl ContainerCli {
         tracing::debug!(argv = super::redacted_argv(&args), "container CLI exec");
         let child = Command::new(self.path())
             .args(&args)
+            .envs(self.extra_env())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -96,7 +97,10 @@ impl ContainerCli {
         );
 
         let mut process = Command::new(self.path());
-        process.args(&args).kill_on_drop(true);
+        process
+            .args(&args)
+            .envs(self.extra_env())
+            .kill_on_drop(true);
         match stdio {
             ExecStdio::Pipes => {
                 process

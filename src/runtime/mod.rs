@@ -7,6 +7,7 @@
 mod args;
 mod error;
 mod exec;
+mod image;
 mod locate;
 mod model;
 mod signal;
@@ -22,6 +23,7 @@ use tokio::process::Command;
 pub use args::{CreateOptions, Mount};
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
+pub use image::{credential_host, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::{
     parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
@@ -45,6 +47,8 @@ pub mod timeouts {
 #[derive(Debug, Clone)]
 pub struct ContainerCli {
     path: PathBuf,
+    /// Set on every call, e.g. SSH_AUTH_SOCK, which Apple's CLI forwards.
+    env: Vec<(String, String)>,
 }
 
 /// What a successful call printed.
@@ -56,7 +60,22 @@ pub struct CliOutput {
 
 impl ContainerCli {
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self {
+            path,
+            env: Vec::new(),
+        }
+    }
+
+    /// The same CLI with one more environment variable on every call.
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn extra_env(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
     }
 
     pub fn path(&self) -> &Path {
@@ -118,6 +137,7 @@ impl ContainerCli {
     ) -> std::io::Result<std::process::Output> {
         let mut child = Command::new(&self.path)
             .args(args)
+            .envs(self.extra_env())
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -202,6 +222,12 @@ impl ContainerCli {
             Err(error) if error.says_not_found() => Ok(()),
             other => other.map(drop),
         }
+    }
+
+    /// Creates a user network (macOS 26+).
+    pub async fn network_create(&self, name: &str) -> Result<(), CliError> {
+        let args = args::words(&["network", "create", name]);
+        self.call(args, timeouts::QUICK).await.map(drop)
     }
 
     /// One-shot stats for every running container (Apple's CLI samples

@@ -58,6 +58,8 @@ pub enum ContainerStatusField {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NetworkAttachment {
+    #[serde(default)]
+    pub network: String,
     #[serde(rename = "ipv4Address", default)]
     pub ipv4_address: String,
 }
@@ -82,6 +84,17 @@ impl ManagedContainer {
             "stopped" => ContainerState::Stopped,
             _ => ContainerState::Unknown,
         }
+    }
+
+    /// The network of the first attachment, while running.
+    pub fn network_name(&self) -> Option<String> {
+        let ContainerStatusField::Object { networks, .. } = &self.status else {
+            return None;
+        };
+        networks
+            .first()
+            .map(|net| net.network.clone())
+            .filter(|name| !name.is_empty())
     }
 
     /// The first IPv4 address, without its prefix length.

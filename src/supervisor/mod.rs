@@ -131,6 +131,7 @@ fn spawn_attached_cli(spec: &SupervisorSpec) -> anyhow::Result<Child> {
     let mut command = Command::new(&spec.cli_path);
     command
         .args(["start", "--attach", spec.container.as_str()])
+        .envs(spec.cli_env.iter().map(|(key, value)| (key, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

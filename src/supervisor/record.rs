@@ -17,6 +17,9 @@ pub struct SupervisorSpec {
     pub task_id: String,
     pub container: String,
     pub cli_path: PathBuf,
+    /// Environment for the CLI on top of ours (e.g. SSH_AUTH_SOCK).
+    #[serde(default)]
+    pub cli_env: Vec<(String, String)>,
     /// Nomad's stdout/stderr FIFOs (or files); `None` when log collection is
     /// disabled, in which case output is drained and dropped.
     pub stdout_path: Option<PathBuf>,

@@ -16,6 +16,7 @@ job "published-port" {
         image   = "alpine:3.20"
         command = "/bin/sh"
         args    = ["-c", "echo ready; exec sleep 3600"]
+        ports   = ["http"]
       }
     }
   }
