@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
 
 // stream copies one FIFO into one log file.
@@ -104,10 +105,19 @@ func (s *stream) stop() error {
 
 	if fifo != nil {
 		_ = fifo.Close()
+		<-done
 	} else {
-		unblockOpen(s.fifoPath)
+		// The copier may not have reached its blocking open yet, in which
+		// case one unblocking open finds no reader: repeat until it ends.
+		for finished := false; !finished; {
+			unblockOpen(s.fifoPath)
+			select {
+			case <-done:
+				finished = true
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 	}
-	<-done
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
