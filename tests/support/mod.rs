@@ -457,3 +457,58 @@ pub fn shell_task(script: &str) -> Vec<(&'static str, Value)> {
         ("labels", Value::Nil),
     ]
 }
+
+/// The same driver config with one key set (or replaced).
+pub fn with(
+    mut config: Vec<(&'static str, Value)>,
+    key: &'static str,
+    value: Value,
+) -> Vec<(&'static str, Value)> {
+    config.retain(|(existing, _)| *existing != key);
+    config.push((key, value));
+    config
+}
+
+/// Watches every process's argv on the machine until stopped, collecting
+/// any that contain one of the needles: the way a secret would leak to
+/// anyone running `ps`.
+pub struct ArgvWatch {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl ArgvWatch {
+    pub fn start(needles: &[&str]) -> Self {
+        let needles: Vec<String> = needles.iter().map(|n| n.to_string()).collect();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut leaks = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                let Ok(entries) = std::fs::read_dir("/proc") else {
+                    break;
+                };
+                for entry in entries.flatten() {
+                    let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let argv = String::from_utf8_lossy(&raw).replace('\0', " ");
+                    if needles.iter().any(|needle| argv.contains(needle.as_str())) {
+                        leaks.push(argv);
+                    }
+                }
+            }
+            leaks
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops watching; returns every argv that contained a needle.
+    pub fn finish(mut self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}

@@ -1,0 +1,239 @@
+//! Exec, stats and fingerprints.
+
+use std::time::Duration;
+
+use nomad_driver_container::proto::drivers::fingerprint_response::HealthState;
+use nomad_driver_container::proto::drivers::*;
+use tokio_stream::StreamExt;
+
+use crate::support::*;
+use crate::{configured_plugin, start, EXIT_LIMIT};
+
+#[tokio::test]
+async fn exec_task_returns_both_streams_and_the_exit_code() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("host");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let response = plugin
+        .driver()
+        .exec_task(ExecTaskRequest {
+            task_id: task.id.clone(),
+            command: vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "echo out; echo err >&2; exit 4".into(),
+            ],
+            timeout: Some(prost_types::Duration {
+                seconds: 10,
+                nanos: 0,
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.stdout, b"out\n");
+    assert_eq!(response.stderr, b"err\n");
+    assert_eq!(response.result.unwrap().exit_code, 4);
+}
+
+#[tokio::test]
+async fn fingerprint_is_healthy_then_unhealthy_when_the_service_stops() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut stream = plugin
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(15), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.health,
+        HealthState::Healthy as i32,
+        "{}",
+        first.health_description
+    );
+    assert!(first.attributes.contains_key("driver.container.version"));
+
+    standin.set_knobs(r#"{"service_down": true}"#);
+    let fresh = configured_plugin(&standin).await;
+    let mut stream = fresh
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let down = tokio::time::timeout(Duration::from_secs(15), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(down.health, HealthState::Unhealthy as i32);
+    assert!(
+        down.health_description.contains("container system start"),
+        "{}",
+        down.health_description
+    );
+}
+
+#[tokio::test]
+async fn fingerprint_is_undetected_without_the_cli() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+    plugin
+        .configure(std::path::Path::new("/nonexistent/container"), &[])
+        .await;
+    let mut stream = plugin
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.health, HealthState::Undetected as i32);
+    assert!(first.health_description.contains("/nonexistent/container"));
+}
+
+#[tokio::test]
+async fn streaming_exec_with_a_tty_runs_input_resizes_and_returns_the_exit_code() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("shell");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+    let setup = ExecTaskStreamingRequest {
+        setup: Some(exec_task_streaming_request::Setup {
+            task_id: task.id.clone(),
+            command: vec!["/bin/sh".into()],
+            tty: true,
+        }),
+        ..Default::default()
+    };
+    sender.send(setup).await.unwrap();
+    let mut responses = plugin
+        .driver()
+        .exec_task_streaming(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let resize = exec_task_streaming_request::TerminalSize {
+        height: 33,
+        width: 111,
+    };
+    sender
+        .send(ExecTaskStreamingRequest {
+            tty_size: Some(resize),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let input = b"stty size; exit 6\n".to_vec();
+    let stdin = ExecTaskStreamingIoOperation {
+        data: input,
+        close: false,
+    };
+    sender
+        .send(ExecTaskStreamingRequest {
+            stdin: Some(stdin),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let mut output = String::new();
+    let exit_code = loop {
+        let message = tokio::time::timeout(EXIT_LIMIT, responses.next())
+            .await
+            .expect("exec stream stalled")
+            .expect("exec stream ended without an exit")
+            .unwrap();
+        if let Some(stdout) = &message.stdout {
+            output.push_str(&String::from_utf8_lossy(&stdout.data));
+        }
+        if message.exited {
+            assert!(
+                message.stdout.is_none() && message.stderr.is_none(),
+                "exit frame must be alone"
+            );
+            break message
+                .result
+                .expect("exit frame carries a result")
+                .exit_code;
+        }
+    };
+    assert_eq!(exit_code, 6);
+    assert!(
+        output.contains("33 111"),
+        "terminal size not applied: {output:?}"
+    );
+}
+
+#[tokio::test]
+async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"stats_interval_ms": 200}"#);
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("busy");
+    let task = dir.task_config(&shell_task("echo ready; while true; do :; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let request = TaskStatsRequest {
+        task_id: task.id.clone(),
+        collection_interval: Some(prost_types::Duration {
+            seconds: 0,
+            nanos: 300_000_000,
+        }),
+    };
+    let mut stream = plugin
+        .driver()
+        .task_stats(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut measured_percent = None;
+    for _ in 0..8 {
+        let stats = tokio::time::timeout(EXIT_LIMIT, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let stats = stats.stats.unwrap();
+        assert!(stats.timestamp.is_some());
+        let usage = stats.agg_resource_usage.expect("usage is always present");
+        let cpu = usage.cpu.unwrap();
+        if cpu
+            .measured_fields
+            .contains(&(cpu_usage::Fields::Percent as i32))
+        {
+            measured_percent = Some(cpu.percent);
+        }
+    }
+    let percent = measured_percent.expect("CPU percent was never measured");
+    assert!(
+        percent > 50.0,
+        "a busy loop should use most of a core, got {percent}"
+    );
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id,
+            timeout: None,
+            signal: "SIGKILL".into(),
+        })
+        .await
+        .unwrap();
+}

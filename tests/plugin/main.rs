@@ -1,0 +1,41 @@
+//! The plugin driven over gRPC as Nomad's client drives it, against the
+//! stand-in `container` CLI. Each test has its own plugin process and its own
+//! stand-in state, so they run in parallel.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod config;
+mod exec_stats;
+mod lifecycle;
+mod recovery;
+
+use std::time::Duration;
+
+use nomad_driver_container::proto::drivers::*;
+use support::*;
+
+pub const EXIT_LIMIT: Duration = Duration::from_secs(30);
+
+pub async fn configured_plugin(standin: &Standin) -> Plugin {
+    let plugin = Plugin::launch(standin).await;
+    plugin.configure(&standin_binary(), &[]).await;
+    plugin
+}
+
+pub async fn start(plugin: &Plugin, task: TaskConfig) -> TaskHandle {
+    match plugin
+        .driver()
+        .start_task(StartTaskRequest { task: Some(task) })
+        .await
+    {
+        Ok(response) => response
+            .into_inner()
+            .handle
+            .expect("StartTask returned no handle"),
+        Err(status) => panic!(
+            "StartTask failed: {status:?}\nplugin log:\n{}",
+            plugin.log()
+        ),
+    }
+}
