@@ -35,6 +35,9 @@ pub enum ConfigError {
     UnknownKey { key: String },
 }
 
+/// Nesting deeper than any schema of ours could produce.
+const MAX_DEPTH: usize = 32;
+
 /// One decoded config object (the top level, or a block inside it).
 #[derive(Debug, Clone, Default)]
 pub struct ConfigObject {
@@ -49,7 +52,9 @@ impl ConfigObject {
             return Ok(Self::default());
         }
         let mut reader = bytes;
-        let value = rmpv::decode::read_value(&mut reader)
+        // A bounded depth: a hostile nesting must be an error, not a stack
+        // overflow that takes the plugin down.
+        let value = rmpv::decode::read_value_with_max_depth(&mut reader, MAX_DEPTH)
             .map_err(|error| ConfigError::Malformed(error.to_string()))?;
         if !reader.is_empty() {
             return Err(ConfigError::Malformed(format!(
@@ -338,6 +343,14 @@ pub(crate) mod tests {
         assert!(matches!(error, ConfigError::Malformed(_)), "{error:?}");
         let error = ConfigObject::decode(&encode(&Value::from(7)), &["image"]).unwrap_err();
         assert!(error.to_string().contains("expected an object"), "{error}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let mut bytes = vec![0x91u8; 100_000]; // fixarray(1), nested
+        bytes.push(0xc0);
+        let error = ConfigObject::decode(&bytes, &["image"]).unwrap_err();
+        assert!(matches!(error, ConfigError::Malformed(_)), "{error:?}");
     }
 
     #[test]

@@ -15,16 +15,41 @@ pub const LABEL_DRIVER_VALUE: &str = "nomad-driver-container";
 /// Apple's rule is `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`, at most 63 characters;
 /// the name is also the guest's hostname, so we keep to lower-case letters,
 /// digits and `-` (a `.` would make the CLI treat it as a full domain name).
+/// When that rewriting or the length limit changes the task's name, a hash
+/// of the original name is added, so two tasks of one allocation never share
+/// a container name (`my_task` and `my-task`, or two long names with one
+/// prefix).
 pub fn container_name(alloc_id: &str, task_name: &str) -> String {
     let alloc = sanitize(alloc_id);
     let budget = MAX_NAME_LEN.saturating_sub(alloc.len() + 1).max(1);
-    let mut task: String = sanitize(task_name).chars().take(budget).collect();
-    if task.is_empty() || !task.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        task.insert(0, 't');
-        task.truncate(budget);
-    }
+    let sanitized = sanitize(task_name);
+    let unchanged = sanitized == task_name
+        && sanitized.len() <= budget
+        && sanitized.starts_with(|c: char| c.is_ascii_alphanumeric());
+
+    let task = if unchanged {
+        sanitized
+    } else {
+        let hash = format!("{:08x}", fnv1a(task_name));
+        let prefix_budget = budget.saturating_sub(hash.len() + 1);
+        let prefix: String = sanitized.chars().take(prefix_budget).collect();
+        let prefix = prefix.trim_start_matches('-');
+        if prefix.is_empty() {
+            hash
+        } else {
+            format!("{prefix}-{hash}")
+        }
+    };
     let name = format!("{task}-{alloc}");
     name.chars().take(MAX_NAME_LEN).collect()
+}
+
+/// 32-bit FNV-1a: tiny and stable across builds and platforms, which a
+/// name that must be the same after an upgrade needs.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn sanitize(text: &str) -> String {
@@ -170,6 +195,28 @@ mod tests {
     #[test]
     fn distinct_tasks_of_one_alloc_get_distinct_names() {
         let alloc = "3b1d2c4e-aaaa-bbbb-cccc-0123456789ab";
-        assert_ne!(container_name(alloc, "redis"), container_name(alloc, "web"));
+        let pairs = [
+            ("redis", "web"),
+            ("my_task", "my-task"),
+            ("Web", "web"),
+            ("frontend-worker-processor-1", "frontend-worker-processor-2"),
+            ("a.b", "a-b"),
+        ];
+        for (one, two) in pairs {
+            assert_ne!(
+                container_name(alloc, one),
+                container_name(alloc, two),
+                "{one} vs {two}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_clean_short_name_is_kept_readable() {
+        let alloc = "3b1d2c4e-aaaa-bbbb-cccc-0123456789ab";
+        assert_eq!(
+            container_name(alloc, "redis-cache"),
+            format!("redis-cache-{alloc}")
+        );
     }
 }
