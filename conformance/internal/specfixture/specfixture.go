@@ -30,16 +30,43 @@ func PluginConfig() *pb.Spec {
 	})
 }
 
-// TaskConfig is the documented task config schema.
+// TaskConfig is the documented task config schema (README, "Configuration
+// reference", task config).
 func TaskConfig() *pb.Spec {
+	flag := func(name string) *pb.Spec { return Default(Attr(name, "bool", false), Literal("false")) }
 	return Object(map[string]*pb.Spec{
-		"image":       Attr("", "string", true),
-		"command":     Attr("", "string", false),
-		"args":        Attr("", "list(string)", false),
-		"entrypoint":  Attr("", "list(string)", false),
-		"working_dir": Attr("", "string", false),
-		"env":         BlockAttrs("", "string", false),
-		"labels":      BlockAttrs("", "string", false),
+		"image":              Attr("", "string", true),
+		"command":            Attr("", "string", false),
+		"args":               Attr("", "list(string)", false),
+		"entrypoint":         Attr("", "list(string)", false),
+		"working_dir":        Attr("", "string", false),
+		"env":                BlockAttrs("", "string", false),
+		"labels":             BlockAttrs("", "string", false),
+		"volumes":            Attr("", "list(string)", false),
+		"tmpfs":              Attr("", "list(string)", false),
+		"ports":              Attr("", "list(string)", false),
+		"network_mode":       Attr("", "string", false),
+		"hostname":           Attr("", "string", false),
+		"user":               Attr("", "string", false),
+		"cap_add":            Attr("", "list(string)", false),
+		"cap_drop":           Attr("", "list(string)", false),
+		"readonly_rootfs":    flag("readonly_rootfs"),
+		"init":               flag("init"),
+		"tty":                flag("tty"),
+		"dns":                Attr("", "list(string)", false),
+		"dns_search":         Attr("", "list(string)", false),
+		"dns_options":        Attr("", "list(string)", false),
+		"rosetta":            flag("rosetta"),
+		"platform":           Attr("", "string", false),
+		"force_pull":         flag("force_pull"),
+		"image_pull_timeout": Attr("", "string", false),
+		"auth": Block("auth", false, Object(map[string]*pb.Spec{
+			"username":       Attr("username", "string", false),
+			"password":       Attr("password", "string", false),
+			"server_address": Attr("server_address", "string", false),
+		})),
+		"ssh_agent":      flag("ssh_agent"),
+		"virtualization": flag("virtualization"),
 	})
 }
 
