@@ -8,10 +8,12 @@ use super::{Driver, DriverError};
 use crate::proto::drivers::{
     ExitResult, InspectTaskResponse, TaskDriverStatus, TaskState, TaskStatus, WaitTaskResponse,
 };
-use crate::runtime::normalize_signal;
+use crate::runtime::{normalize_signal, ContainerState};
 
 /// Nomad's signal for "leave the task running" (remote tasks, pre-1.10).
 const DETACH_SIGNAL: &str = "DETACH";
+/// How long a stopped task may take to report its exit before we look why.
+const STOP_SETTLE: Duration = Duration::from_secs(10);
 /// How long Destroy waits for the supervisor to report after a delete.
 const DESTROY_SETTLE: Duration = Duration::from_secs(15);
 
@@ -71,13 +73,40 @@ impl Driver {
             container = %task.container(),
             signal = ?signal,
             grace_ms = grace.as_millis() as u64,
-            "stopping task",
+            "stopping task"
         );
         if let Err(error) = cli.stop(task.container(), signal.as_deref(), grace).await {
             tracing::warn!(task_id = %id, error = %error, "container stop failed; killing instead");
             cli.kill(task.container(), "SIGKILL")
                 .await
                 .map_err(DriverError::cli("killing the container"))?;
+        }
+
+        // `container stop` returns once the VM is down, so the exit follows
+        // at once. If it does not, Apple's service may have restarted: it
+        // then reports every container stopped, `stop` does nothing, and
+        // only `delete` ends the VM.
+        if tokio::time::timeout(STOP_SETTLE, task.wait())
+            .await
+            .is_err()
+        {
+            let state = cli
+                .inspect(task.container())
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.state());
+            if state == Some(ContainerState::Stopped) {
+                tracing::warn!(
+                    task_id = %id,
+                    container = %task.container(),
+                    "container reported stopped while its process runs (did Apple's container \
+                     service restart?); deleting it"
+                );
+                cli.delete_force(task.container())
+                    .await
+                    .map_err(DriverError::cli("deleting a container that would not stop"))?;
+            }
         }
         Ok(())
     }

@@ -44,6 +44,20 @@ impl Driver {
         if self.task(&task.id).is_some() {
             return Err(DriverError::AlreadyStarted(task.id.clone()));
         }
+        let paths = TaskPaths::new(Path::new(&task.alloc_dir), &task.name, attempt_of(&task.id));
+        let started = self.start_prepared(task, &paths).await;
+        if started.is_err() {
+            // A start that failed leaves nothing behind for this attempt.
+            let _ = std::fs::remove_dir_all(&paths.state_dir);
+        }
+        started
+    }
+
+    async fn start_prepared(
+        &self,
+        task: NomadTask,
+        paths: &TaskPaths,
+    ) -> Result<StartTaskResponse, DriverError> {
         let settings = self.settings()?;
         let config =
             TaskConfig::decode(&task.msgpack_driver_config).map_err(DriverError::TaskConfig)?;
@@ -55,7 +69,6 @@ impl Driver {
             task_name: task.name.clone(),
         };
         let name = container_name(&task.alloc_id, &task.name);
-        let paths = TaskPaths::new(Path::new(&task.alloc_dir), &task.name, attempt_of(&task.id));
         create_private_dir(&paths.state_dir)?;
 
         let network = resolve_network(&cli, &config, &task).await?;

@@ -18,6 +18,8 @@ use crate::supervisor::{read_json, ExitRecord, Hello};
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often the degraded path asks the CLI whether a container still runs.
 const OBSERVE_INTERVAL: Duration = Duration::from_secs(2);
+/// How long after a container ended a supervisor may take to record it.
+const RECORD_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts `nomad-driver-container supervise <spec>` in its own session with no
 /// inherited stdio, so it survives us and nothing of ours keeps it alive.
@@ -104,18 +106,8 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
     }
 
-    let record: Option<ExitRecord> = read_json(&task.state.exit_path).unwrap_or_else(|error| {
-        tracing::warn!(task_id = %task.id(), error = %error, "exit record unreadable");
-        None
-    });
-    let exit = match record {
-        Some(record) if !record.status_lost() => TaskExit {
-            exit_code: record.exit_code,
-            signal: record.signal,
-            oom_killed: false,
-            error: None,
-            completed_at: parse_time(&record.finished_at),
-        },
+    let exit = match read_record(&task) {
+        Some(record) if !record.status_lost() => exit_from_record(&task, &cli, record).await,
         Some(record) => observe_until_stopped(&task, &cli, record.error.unwrap_or_default()).await,
         None => {
             let reason = format!(
@@ -132,7 +124,7 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
             task_id = %task.id(),
             container = %task.container(),
             error = exit.error.as_deref().unwrap_or_default(),
-            "task exit status lost",
+            "task exit status lost"
         );
     } else {
         tracing::info!(task_id = %task.id(), exit_code = exit.exit_code, "task exited");
@@ -140,35 +132,77 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
     task.set_exit(exit);
 }
 
+fn read_record(task: &TaskEntry) -> Option<ExitRecord> {
+    read_json(&task.state.exit_path).unwrap_or_else(|error| {
+        tracing::warn!(task_id = %task.id(), error = %error, "exit record unreadable");
+        None
+    })
+}
+
+/// The recorded exit. One case needs a second look: Apple's CLI exits 1
+/// with `Error: ...` when it cannot start the container at all, which would
+/// otherwise read as the task's own exit code 1. A container that never
+/// started has no start date.
+async fn exit_from_record(task: &TaskEntry, cli: &ContainerCli, record: ExitRecord) -> TaskExit {
+    let cli_error = record
+        .stderr_tail
+        .as_deref()
+        .and_then(|tail| tail.lines().rev().find(|line| line.starts_with("Error: ")))
+        .map(str::to_string);
+    if let (1, Some(error)) = (record.exit_code, cli_error) {
+        if let Ok(Some(container)) = cli.inspect(task.container()).await {
+            if container.started_date().is_none() {
+                return TaskExit::unknown(format!("the container did not start: {error}"));
+            }
+        }
+    }
+    TaskExit {
+        exit_code: record.exit_code,
+        signal: record.signal,
+        oom_killed: false,
+        error: None,
+        completed_at: parse_time(&record.finished_at),
+    }
+}
+
 async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: String) -> TaskExit {
     tracing::warn!(
         task_id = %task.id(),
         container = %task.container(),
         reason = %reason,
-        "watching the container through the CLI",
+        "watching the container through the CLI"
     );
     loop {
         // Destroy may settle the exit while we watch.
         if let Some(exit) = task.exit() {
             return exit;
         }
+        // A supervisor we could not reach (its socket file was removed, say)
+        // may still be alive and record the real exit.
+        if let Some(record) = read_record(task).filter(|record| !record.status_lost()) {
+            return exit_from_record(task, cli, record).await;
+        }
         match cli.inspect(task.container()).await {
-            Ok(Some(container))
-                if matches!(
-                    container.state(),
-                    ContainerState::Running | ContainerState::Stopping
-                ) => {}
-            Ok(_) => return TaskExit::unknown(reason),
+            Ok(Some(container)) if container.state() == ContainerState::Stopped => break,
+            Ok(None) => break,
+            // Running, stopping, or a state we do not know: still there.
+            Ok(Some(_)) => {}
             Err(error) => {
-                tracing::debug!(
-                    task_id = %task.id(),
-                    error = %error,
-                    "inspect failed while watching",
-                );
+                tracing::debug!(task_id = %task.id(), error = %error, "inspect failed while watching");
             }
         }
         tokio::time::sleep(OBSERVE_INTERVAL).await;
     }
+
+    // The container ended; a live supervisor writes its record right after.
+    let deadline = tokio::time::Instant::now() + RECORD_GRACE;
+    while tokio::time::Instant::now() < deadline {
+        if let Some(record) = read_record(task).filter(|record| !record.status_lost()) {
+            return exit_from_record(task, cli, record).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    TaskExit::unknown(reason)
 }
 
 fn parse_time(text: &str) -> time::OffsetDateTime {

@@ -3,6 +3,8 @@
 //! the container's command.
 
 use std::ffi::OsString;
+
+use super::CliError;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -78,7 +80,52 @@ pub struct CreateOptions {
 }
 
 impl CreateOptions {
-    pub fn to_args(&self) -> Vec<OsString> {
+    /// The argv for `container create`. Refuses any flag value, and the
+    /// image, that starts with `-`: Apple's parser would read it as another
+    /// flag (an image of `--volume=/:/host` would mount the host).
+    pub fn to_args(&self) -> Result<Vec<OsString>, CliError> {
+        if let Some(bad) = self.values().find(|value| value.starts_with('-')) {
+            return Err(CliError::UnsafeArgument {
+                value: bad.to_string(),
+            });
+        }
+        Ok(self.build_args())
+    }
+
+    /// Every value that lands in argv as a flag's value or as the image.
+    fn values(&self) -> impl Iterator<Item = &str> {
+        let singles = [
+            Some(self.name.as_str()),
+            Some(self.image.as_str()),
+            self.working_dir.as_deref(),
+            self.entrypoint.as_deref(),
+            self.user.as_deref(),
+            self.network.as_deref(),
+            self.platform.as_deref(),
+        ];
+        let labels = self.labels.iter().map(|(key, _)| key.as_str());
+        let lists = [
+            &self.tmpfs,
+            &self.publish,
+            &self.cap_add,
+            &self.cap_drop,
+            &self.dns,
+            &self.dns_search,
+            &self.dns_options,
+        ];
+        singles
+            .into_iter()
+            .flatten()
+            .chain(labels)
+            .chain(lists.into_iter().flatten().map(String::as_str))
+            .chain(
+                self.mounts
+                    .iter()
+                    .map(|mount| mount.container_path.as_str()),
+            )
+    }
+
+    fn build_args(&self) -> Vec<OsString> {
         let mut args = words(&["create", FLAG_NAME, &self.name]);
 
         if let Some(path) = &self.env_file {
@@ -216,7 +263,7 @@ mod tests {
             tty: true,
             ..Default::default()
         };
-        let args = strings(options.to_args());
+        let args = strings(options.to_args().unwrap());
         let image_at = args.iter().position(|arg| arg == "alpine:3.20").unwrap();
         assert!(args[..image_at].contains(&"--memory".to_string()));
         assert_eq!(args[image_at + 1..], ["-c", "--name looks like a flag"]);
@@ -226,6 +273,34 @@ mod tests {
             let at = args.iter().position(|arg| arg == flag).unwrap();
             assert!(at < image_at, "{flag} after the image");
         }
+    }
+
+    #[test]
+    fn a_value_that_would_read_as_a_flag_is_refused() {
+        let base = CreateOptions {
+            name: "n1".into(),
+            image: "alpine".into(),
+            ..Default::default()
+        };
+        let image = CreateOptions {
+            image: "--volume=/:/host".into(),
+            ..base.clone()
+        };
+        let workdir = CreateOptions {
+            working_dir: Some("-w".into()),
+            ..base.clone()
+        };
+        let label = CreateOptions {
+            labels: vec![("-x".into(), "y".into())],
+            ..base.clone()
+        };
+        for options in [image, workdir, label] {
+            assert!(
+                matches!(options.to_args(), Err(CliError::UnsafeArgument { .. })),
+                "{options:?}"
+            );
+        }
+        assert!(base.to_args().is_ok());
     }
 
     #[test]

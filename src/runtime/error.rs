@@ -24,6 +24,9 @@ pub enum CliError {
         stderr: String,
     },
 
+    #[error("refusing to pass {value:?} to the container CLI: it would be read as a flag")]
+    UnsafeArgument { value: String },
+
     #[error("{command} printed output this driver cannot read: {reason}")]
     BadOutput { command: String, reason: String },
 }
@@ -65,7 +68,7 @@ impl CliError {
     /// request the CLI will refuse every time.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::NotFound { .. } | Self::BadOutput { .. } => false,
+            Self::NotFound { .. } | Self::BadOutput { .. } | Self::UnsafeArgument { .. } => false,
             Self::Spawn { .. } | Self::TimedOut { .. } => true,
             Self::Failed {
                 exit_code, stderr, ..

@@ -107,6 +107,13 @@ impl ContainerCli {
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped());
+                // SAFETY: only an async-signal-safe prctl between fork and exec.
+                unsafe {
+                    process.pre_exec(|| {
+                        crate::platform::die_with_parent();
+                        Ok(())
+                    });
+                }
             }
             ExecStdio::Terminal(secondary) => {
                 let clone = |fd: &std::os::fd::OwnedFd| {
@@ -122,6 +129,7 @@ impl ContainerCli {
                 // CLI as SIGWINCH and it resizes the container's terminal.
                 unsafe {
                     process.pre_exec(|| {
+                        crate::platform::die_with_parent();
                         libc::setsid();
                         libc::ioctl(0, libc::TIOCSCTTY as _, 0);
                         Ok(())

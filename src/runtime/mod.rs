@@ -182,7 +182,7 @@ impl ContainerCli {
     }
 
     pub async fn create(&self, options: &CreateOptions, timeout: Duration) -> Result<(), CliError> {
-        self.call(options.to_args(), timeout).await.map(drop)
+        self.call(options.to_args()?, timeout).await.map(drop)
     }
 
     /// Inspects one container; `Ok(None)` when it does not exist.

@@ -52,6 +52,8 @@ pub enum ContainerStatusField {
         state: String,
         #[serde(default)]
         networks: Vec<NetworkAttachment>,
+        #[serde(rename = "startedDate", default)]
+        started_date: Option<String>,
     },
     Legacy(String),
 }
@@ -83,6 +85,15 @@ impl ManagedContainer {
             "stopping" => ContainerState::Stopping,
             "stopped" => ContainerState::Stopped,
             _ => ContainerState::Unknown,
+        }
+    }
+
+    /// When the container last started; absent if it never has (or after
+    /// Apple's service restarted).
+    pub fn started_date(&self) -> Option<&str> {
+        match &self.status {
+            ContainerStatusField::Object { started_date, .. } => started_date.as_deref(),
+            ContainerStatusField::Legacy(_) => None,
         }
     }
 

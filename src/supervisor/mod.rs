@@ -103,19 +103,24 @@ fn supervise(spec: &SupervisorSpec) -> anyhow::Result<ExitRecord> {
     let status = wait_for(&mut child).context("waiting for the attached CLI")?;
     let finished_at = now_rfc3339();
 
+    let mut stderr_tail = String::new();
     for (name, copy) in [("stdout", stdout_copy), ("stderr", stderr_copy)] {
-        let (dropped_bytes, delivered) = copy.finish(OUTPUT_FLUSH_LIMIT);
-        if dropped_bytes > 0 || !delivered {
+        let finished = copy.finish(OUTPUT_FLUSH_LIMIT);
+        if finished.dropped_bytes > 0 || !finished.delivered {
             tracing::warn!(
                 stream = name,
-                dropped_bytes,
-                delivered,
+                dropped_bytes = finished.dropped_bytes,
+                delivered = finished.delivered,
                 "output was not fully delivered"
             );
         }
+        if name == "stderr" {
+            stderr_tail = finished.tail;
+        }
     }
 
-    let record = exit_record(status, finished_at);
+    let mut record = exit_record(status, finished_at);
+    record.stderr_tail = Some(stderr_tail).filter(|tail| !tail.is_empty());
     write_json_atomically(&spec.exit_path, &record)
         .with_context(|| format!("writing the exit record {}", spec.exit_path.display()))?;
     Ok(record)
@@ -176,6 +181,7 @@ fn exit_record(status: std::process::ExitStatus, finished_at: String) -> ExitRec
             signal: 0,
             finished_at,
             error: None,
+            stderr_tail: None,
         },
         (None, Some(signal)) => ExitRecord {
             exit_code: -1,
@@ -185,12 +191,14 @@ fn exit_record(status: std::process::ExitStatus, finished_at: String) -> ExitRec
                 "the attached container CLI was killed by signal {signal}; the container's \
                  exit status is unknown"
             )),
+            stderr_tail: None,
         },
         (None, None) => ExitRecord {
             exit_code: -1,
             signal: 0,
             finished_at,
             error: Some("the attached container CLI ended without an exit status".into()),
+            stderr_tail: None,
         },
     }
 }
@@ -245,6 +253,7 @@ fn record_failure(spec: &SupervisorSpec, reason: &str) {
         signal: 0,
         finished_at: now_rfc3339(),
         error: Some(format!("the task supervisor failed: {reason}")),
+        stderr_tail: None,
     };
     if let Err(error) = write_json_atomically(&spec.exit_path, &record) {
         tracing::error!(

@@ -21,6 +21,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 const CHUNK_BYTES: usize = 64 * 1024;
+/// How much of the end of a stream is kept for the exit record.
+const TAIL_BYTES: usize = 2048;
 /// Output held in memory per stream while Nomad's log collector is away.
 pub const QUEUE_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 
@@ -91,6 +93,8 @@ struct QueueState {
     bytes: usize,
     dropped_bytes: u64,
     source_closed: bool,
+    /// The last bytes read, whatever happened to them after.
+    tail: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -144,9 +148,8 @@ impl Copy {
     /// Waits until the source has ended, everything queued reached the sink,
     /// and Nomad's reader has taken it out of the FIFO, for at most `limit`.
     /// Bytes still in a FIFO when its last descriptor closes are lost, so
-    /// the sink is closed only after that. Returns the bytes dropped on
-    /// overflow and whether delivery finished in time.
-    pub fn finish(self, limit: Duration) -> (u64, bool) {
+    /// the sink is closed only after that.
+    pub fn finish(self, limit: Duration) -> Finished {
         let _ = self.reader.join();
         let deadline = std::time::Instant::now() + limit;
         while !self.writer.is_finished() && std::time::Instant::now() < deadline {
@@ -165,8 +168,23 @@ impl Copy {
                 "log collector not reading; output left undelivered"
             );
         }
-        (lock(&self.queue).dropped_bytes, delivered)
+        let state = lock(&self.queue);
+        Finished {
+            dropped_bytes: state.dropped_bytes,
+            delivered,
+            tail: String::from_utf8_lossy(&state.tail).into_owned(),
+        }
     }
+}
+
+/// How a copy ended.
+pub struct Finished {
+    /// Output dropped because the log collector was away too long.
+    pub dropped_bytes: u64,
+    /// Whether everything reached Nomad's reader in time.
+    pub delivered: bool,
+    /// The end of the stream, for diagnosis.
+    pub tail: String,
 }
 
 impl Sink {
@@ -205,6 +223,9 @@ fn lock(queue: &Queue) -> std::sync::MutexGuard<'_, QueueState> {
 
 fn push_bounded(queue: &Queue, name: &'static str, chunk: Vec<u8>) {
     let mut state = lock(queue);
+    state.tail.extend_from_slice(&chunk);
+    let excess = state.tail.len().saturating_sub(TAIL_BYTES);
+    state.tail.drain(..excess);
     state.bytes += chunk.len();
     state.chunks.push_back(chunk);
     let mut dropped_now = 0u64;
@@ -274,10 +295,10 @@ mod tests {
             std::io::Cursor::new(input.clone()),
             Sink::open(Some(&path)).unwrap(),
         );
-        let (dropped, finished) = copy.finish(Duration::from_secs(10));
+        let finished = copy.finish(Duration::from_secs(10));
 
-        assert!(finished);
-        assert_eq!(dropped, 0);
+        assert!(finished.delivered);
+        assert_eq!(finished.dropped_bytes, 0);
         assert_eq!(std::fs::read(&path).unwrap(), input);
     }
 
@@ -303,7 +324,7 @@ mod tests {
                 received
             }
         });
-        let (_, delivered) = copy.finish(Duration::from_secs(5));
+        let delivered = copy.finish(Duration::from_secs(5)).delivered;
 
         assert!(delivered);
         assert_eq!(late_reader.join().unwrap(), "line one\nline two\n");
@@ -321,7 +342,7 @@ mod tests {
         );
 
         let started = std::time::Instant::now();
-        let (_, delivered) = copy.finish(Duration::from_millis(300));
+        let delivered = copy.finish(Duration::from_millis(300)).delivered;
         assert!(!delivered);
         assert!(started.elapsed() < Duration::from_secs(3));
     }
@@ -344,8 +365,8 @@ mod tests {
             std::io::Cursor::new(vec![1u8; 1_000_000]),
             Sink::open(None).unwrap(),
         );
-        let (dropped, finished) = copy.finish(Duration::from_secs(5));
-        assert!(finished);
-        assert_eq!(dropped, 0);
+        let finished = copy.finish(Duration::from_secs(5));
+        assert!(finished.delivered);
+        assert_eq!(finished.dropped_bytes, 0);
     }
 }

@@ -43,6 +43,10 @@ pub struct ExitRecord {
     pub finished_at: String,
     /// Why the status is unknown, when it is.
     pub error: Option<String>,
+    /// The last lines the CLI wrote to stderr, to tell the CLI's own start
+    /// failure apart from the container's exit code 1.
+    #[serde(default)]
+    pub stderr_tail: Option<String>,
 }
 
 impl ExitRecord {
@@ -114,6 +118,7 @@ mod tests {
             signal: 0,
             finished_at: "2026-12-04T10:00:00Z".into(),
             error: None,
+            stderr_tail: None,
         };
         write_json_atomically(&path, &record).unwrap();
 

@@ -479,3 +479,33 @@ async fn force_pull_pulls_a_present_image_and_a_present_image_is_otherwise_not_p
     start(&plugin, TaskDir::new("forced").task_config(&forced)).await;
     assert_eq!(pulls(), before + 1);
 }
+
+#[tokio::test]
+async fn an_image_that_reads_as_a_cli_flag_is_refused_before_any_cli_call() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("sneaky");
+    let config = with(
+        shell_task("true"),
+        "image",
+        Value::from("--volume=/:/hostroot"),
+    );
+    let status = plugin
+        .driver()
+        .start_task(StartTaskRequest {
+            task: Some(dir.task_config(&config)),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        status
+            .message()
+            .starts_with("invalid task config: image = "),
+        "{}",
+        status.message()
+    );
+    assert!(!standin
+        .calls()
+        .iter()
+        .any(|argv| argv.join(" ").contains("hostroot")));
+}

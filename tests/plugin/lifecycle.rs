@@ -517,3 +517,57 @@ async fn a_task_costs_three_cli_calls_to_start_none_while_running_one_to_stop_on
         .unwrap();
     assert_eq!(subcommands(before_destroy), ["delete"]);
 }
+
+#[tokio::test]
+async fn a_container_that_cannot_start_exits_minus_one_with_the_clis_error_not_one() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("unstartable");
+    standin.set_knobs(r#"{"fail": {"start": "internalError: \"cannot boot the VM\""}}"#);
+    let task = dir.task_config(&shell_task("echo never"));
+    start(&plugin, task.clone()).await;
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, -1);
+    assert!(
+        exit.err.contains("did not start") && exit.err.contains("cannot boot the VM"),
+        "{}",
+        exit.err
+    );
+}
+
+#[tokio::test]
+async fn a_task_exiting_one_with_an_error_line_keeps_its_exit_code() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("honest");
+    let task = dir.task_config(&shell_task("echo 'Error: my own failure' >&2; exit 1"));
+    start(&plugin, task.clone()).await;
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 1);
+    assert_eq!(exit.err, "");
+}
+
+#[tokio::test]
+async fn a_failed_start_leaves_no_state_directory_behind() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("doomed");
+    let config = with(
+        shell_task("true"),
+        "image",
+        Value::from("alpine:does-not-exist"),
+    );
+    plugin
+        .driver()
+        .start_task(StartTaskRequest {
+            task: Some(dir.task_config(&config)),
+        })
+        .await
+        .unwrap_err();
+    let state_root = dir.alloc.path().join("doomed/private/container");
+    let left: Vec<_> = std::fs::read_dir(&state_root)
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -156,3 +156,153 @@ async fn recovering_after_the_task_exited_meanwhile_reports_its_recorded_exit() 
     assert_eq!(exit.result.unwrap().exit_code, 9);
     assert_eq!(exit.err, "");
 }
+
+#[tokio::test]
+async fn a_removed_socket_file_still_yields_the_recorded_exit_after_recovery() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("unreachable");
+    let task = dir.task_config(&shell_task("echo ready; sleep 2; exit 7"));
+    let handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    first.kill_hard();
+    // A temp cleaner (or anything else) removed the supervisor's socket.
+    std::fs::remove_file(driver_state(&handle, "socket_path").as_str().unwrap()).unwrap();
+
+    let second = configured_plugin(&standin).await;
+    let request = RecoverTaskRequest {
+        task_id: String::new(),
+        handle: Some(handle),
+    };
+    second.driver().recover_task(request).await.unwrap();
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 7);
+    assert_eq!(exit.err, "");
+}
+
+#[tokio::test]
+async fn an_unknown_container_state_is_not_taken_for_an_exit() {
+    let standin = Standin::new();
+    let tools = tempfile::tempdir().unwrap();
+    let cli = cli_wrapper(
+        tools.path(),
+        r#"if [ "$1" = inspect ]; then "$REAL" "$@" | sed 's/"state" : "running"/"state" : "unknown"/'; exit ${PIPESTATUS[0]}; fi"#,
+    );
+    let plugin = Plugin::launch(&standin).await;
+    plugin.configure(&cli, &[]).await;
+    let dir = TaskDir::new("unsure");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    let handle = start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let supervisor = driver_state(&handle, "supervisor_pid").as_i64().unwrap() as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(supervisor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let request = WaitTaskRequest {
+        task_id: task.id.clone(),
+    };
+    let early =
+        tokio::time::timeout(Duration::from_secs(5), plugin.driver().wait_task(request)).await;
+    assert!(
+        early.is_err(),
+        "WaitTask returned while the container still ran: {early:?}"
+    );
+
+    plugin
+        .driver()
+        .destroy_task(DestroyTaskRequest {
+            task_id: task.id.clone(),
+            force: true,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn stop_after_apples_service_restarted_still_ends_the_task() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("orphaned-vm");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    // Apple's API server restarts: every container now reads "stopped" and
+    // `container stop` does nothing, while the VM still runs.
+    assert!(standin
+        .cli(&["__simulate-apiserver-restart"])
+        .status
+        .success());
+    let timeout = Some(prost_types::Duration {
+        seconds: 1,
+        nanos: 0,
+    });
+    let request = StopTaskRequest {
+        task_id: task.id.clone(),
+        timeout,
+        signal: String::new(),
+    };
+    plugin.driver().stop_task(request).await.unwrap();
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert!(exit.result.is_some());
+    assert!(
+        standin
+            .cli(&["inspect", &driver_state_name(&dir)])
+            .status
+            .code()
+            != Some(0)
+    );
+}
+
+fn driver_state_name(dir: &TaskDir) -> String {
+    nomad_driver_container::driver::names::container_name(&dir.alloc_id, &dir.task_name)
+}
+
+#[tokio::test]
+async fn a_streaming_exec_does_not_outlive_a_killed_plugin() {
+    let standin = Standin::new();
+    let mut plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("execd");
+    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
+    start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let setup = exec_task_streaming_request::Setup {
+        task_id: task.id.clone(),
+        command: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "sleep 300 # exec-marker-31337".into(),
+        ],
+        tty: false,
+    };
+    sender
+        .send(ExecTaskStreamingRequest {
+            setup: Some(setup),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let _stream = plugin
+        .driver()
+        .exec_task_streaming(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .unwrap();
+    let exec_cli = format!("{} exec", standin_binary().display());
+    let started = || !processes_matching(&exec_cli).is_empty();
+    wait_until(EXIT_LIMIT, "the exec CLI to start", started).await;
+
+    plugin.kill_hard();
+    let gone = || processes_matching(&exec_cli).is_empty();
+    wait_until(
+        Duration::from_secs(5),
+        "the exec CLI to end with the plugin",
+        gone,
+    )
+    .await;
+}

@@ -82,6 +82,26 @@ impl Standin {
     }
 }
 
+impl Drop for Standin {
+    /// Containers are real processes that outlive the test: end them all.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.root.path().join("knobs.json"));
+        let _ = self.cli(&["delete", "--all", "--force"]);
+    }
+}
+
+/// Polls `condition` until it holds, failing the test after `limit`.
+pub async fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// One launched plugin process and its clients.
 pub struct Plugin {
     pub child: Child,
@@ -511,4 +531,39 @@ impl ArgvWatch {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         self.thread.take().unwrap().join().unwrap()
     }
+}
+
+/// A `container` wrapper script in `dir` that runs `body` (shell) with
+/// `$REAL` set to the stand-in, for tests that need the CLI to misbehave.
+pub fn cli_wrapper(dir: &Path, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("container");
+    let script = format!(
+        "#!/bin/bash\nREAL={}\n{body}\nexec \"$REAL\" \"$@\"\n",
+        standin_binary().display()
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The pids of processes whose argv contains `needle`.
+pub fn processes_matching(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let argv = std::fs::read(entry.path().join("cmdline")).ok()?;
+            // Arguments are NUL-separated in /proc; match them as `ps` shows them.
+            let argv = String::from_utf8_lossy(&argv).replace('\0', " ");
+            argv.contains(needle).then_some(pid)
+        })
+        .collect()
+}
+
+/// The value of `key` in a handle's driver_state.
+pub fn driver_state(handle: &TaskHandle, key: &str) -> serde_json::Value {
+    let state: serde_json::Value = serde_json::from_slice(&handle.driver_state).unwrap();
+    state[key].clone()
 }

@@ -24,6 +24,21 @@ pub fn is_env_file_newline(c: char) -> bool {
     )
 }
 
+/// An image reference: `[registry[:port]/]path[:tag][@digest]`, made of the
+/// characters references may hold and never starting with `-` or `/`.
+pub fn image_reference_problem(reference: &str) -> Option<&'static str> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@+".contains(c);
+    if reference.starts_with('-') || reference.starts_with('/') {
+        Some("an image reference cannot start with '-' or '/'")
+    } else if !reference.chars().all(allowed) {
+        Some("an image reference holds only letters, digits and . _ - / : @ +")
+    } else if reference.ends_with(['/', ':', '@']) || reference.contains("//") {
+        Some("not a complete image reference")
+    } else {
+        None
+    }
+}
+
 /// `name`, `uid`, `name:group` or `uid:gid`, as the guest resolves it.
 pub fn user_problem(user: &str) -> Option<&'static str> {
     let valid_part = |part: &str| {
@@ -136,6 +151,31 @@ pub fn network_name_problem(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_references_with_registries_ports_tags_and_digests_parse() {
+        for good in [
+            "alpine",
+            "alpine:3.20",
+            "docker.io/library/alpine:3.20",
+            "localhost:5000/team/app:1.2",
+            "ghcr.io/org/app@sha256:0123abcd",
+            "registry.local.test/private/app:1",
+        ] {
+            assert_eq!(image_reference_problem(good), None, "{good}");
+        }
+        for bad in [
+            "--volume=/:/host",
+            "-x",
+            "/abs",
+            "has space",
+            "app:",
+            "a//b",
+            "app@",
+        ] {
+            assert!(image_reference_problem(bad).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn user_grammar_accepts_names_ids_and_groups() {

@@ -258,8 +258,8 @@ impl TaskConfig {
         let object = ConfigObject::decode(bytes, &keys)?;
 
         let image = object.required_string("image")?;
-        if image.chars().any(char::is_whitespace) {
-            return Err(object.invalid("image", format!("{image:?}"), "contains whitespace"));
+        if let Some(reason) = grammar::image_reference_problem(&image) {
+            return Err(object.invalid("image", format!("{image:?}"), reason));
         }
         if let Some(hostname) = object.string("hostname")?.filter(|name| !name.is_empty()) {
             return Err(object.invalid(
@@ -291,8 +291,8 @@ impl TaskConfig {
             init: flag(&object, "init")?,
             tty: flag(&object, "tty")?,
             dns: dns_servers(&object)?,
-            dns_search: list(&object, "dns_search")?,
-            dns_options: list(&object, "dns_options")?,
+            dns_search: plain_words(&object, "dns_search")?,
+            dns_options: plain_words(&object, "dns_options")?,
             rosetta: flag(&object, "rosetta")?,
             platform: platform(&object)?,
             force_pull: flag(&object, "force_pull")?,
@@ -320,10 +320,25 @@ fn flag(object: &ConfigObject, key: &str) -> Result<bool, ConfigError> {
     Ok(object.bool(key)?.unwrap_or(false))
 }
 
+/// Values that must read as words, not flags, on the CLI's command line.
+fn plain_words(object: &ConfigObject, key: &str) -> Result<Vec<String>, ConfigError> {
+    let words = list(object, key)?;
+    for (index, word) in words.iter().enumerate() {
+        if word.is_empty() || word.starts_with('-') || word.chars().any(char::is_whitespace) {
+            let reason = "must be a non-empty word without whitespace, not starting with '-'";
+            return Err(object.invalid(&format!("{key}[{index}]"), format!("{word:?}"), reason));
+        }
+    }
+    Ok(words)
+}
+
 fn entrypoint(object: &ConfigObject) -> Result<Vec<String>, ConfigError> {
     let entrypoint = list(object, "entrypoint")?;
-    if entrypoint.first().is_some_and(String::is_empty) {
-        return Err(object.invalid("entrypoint", "[\"\", ...]", "the first element is empty"));
+    if let Some(first) = entrypoint.first() {
+        if first.is_empty() || first.starts_with('-') {
+            let reason = "the first element must be a program, not empty or starting with '-'";
+            return Err(object.invalid("entrypoint[0]", format!("{first:?}"), reason));
+        }
     }
     Ok(entrypoint)
 }
@@ -369,11 +384,15 @@ pub fn validate_env_entry(
 fn labels(object: &ConfigObject) -> Result<BTreeMap<String, String>, ConfigError> {
     let labels = object.string_map("labels")?.unwrap_or_default();
     for (key, value) in &labels {
-        if key.is_empty() || key.contains('=') || key.chars().any(char::is_whitespace) {
+        if key.is_empty()
+            || key.starts_with('-')
+            || key.contains('=')
+            || key.chars().any(char::is_whitespace)
+        {
             return Err(object.invalid(
                 &format!("labels.{key}"),
                 format!("{key:?}"),
-                "a label key must be non-empty, without '=' or whitespace",
+                "a label key must be non-empty, not start with '-', and have no '=' or whitespace",
             ));
         }
         if value.contains('=') {
