@@ -99,7 +99,8 @@ fn entries() -> Vec<SchemaEntry> {
         SchemaEntry::block(
             "auth",
             auth_entries(),
-            "Registry credentials for tasks that give none. The password is sent on stdin only.",
+            "Registry credentials for images on `server_address` (required here) when a \
+             task gives none. The password is sent on stdin only.",
         ),
         SchemaEntry::attr(
             "ssh_auth_sock",
@@ -137,6 +138,36 @@ pub fn plugin_config_schema() -> Spec {
 /// The documented entries, for generated reference tables.
 pub fn plugin_config_entries() -> Vec<SchemaEntry> {
     entries()
+}
+
+/// Plugin-level credentials must name their registry: they are offered to
+/// that registry only, never to whichever registry an image names.
+fn plugin_auth(object: &ConfigObject) -> Result<Option<RegistryAuth>, ConfigError> {
+    let auth = task_auth(object)?;
+    if auth
+        .as_ref()
+        .is_some_and(|auth| auth.server_address.is_none())
+    {
+        return Err(ConfigError::Missing {
+            key: "auth.server_address".into(),
+        });
+    }
+    Ok(auth)
+}
+
+fn extra_label_globs(object: &ConfigObject) -> Result<Vec<String>, ConfigError> {
+    let patterns = object.string_list("extra_labels")?.unwrap_or_default();
+    for (index, pattern) in patterns.iter().enumerate() {
+        if let Err(error) = glob::Pattern::new(pattern) {
+            let key = format!("extra_labels[{index}]");
+            return Err(object.invalid(
+                &key,
+                format!("{pattern:?}"),
+                format!("not a valid glob: {error}"),
+            ));
+        }
+    }
+    Ok(patterns)
 }
 
 impl PluginConfig {
@@ -199,9 +230,9 @@ impl PluginConfig {
             gc_container,
             volumes_enabled,
             networks_create,
-            auth: task_auth(&object)?,
+            auth: plugin_auth(&object)?,
             ssh_auth_sock,
-            extra_labels: object.string_list("extra_labels")?.unwrap_or_default(),
+            extra_labels: extra_label_globs(&object)?,
             image_pull_timeout,
             disable_log_collection: object.bool("disable_log_collection")?.unwrap_or(false),
         })
@@ -251,6 +282,26 @@ mod tests {
             error.starts_with("image_pull_timeout = \"5 minutes\": "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn invalid_extra_labels_glob_is_refused_at_load() {
+        let bytes = full(&[("extra_labels", Value::Array(vec![Value::from("job_[")]))]);
+        let error = PluginConfig::decode(&bytes).unwrap_err().to_string();
+        assert!(error.starts_with("extra_labels[0] = \"job_[\""), "{error}");
+    }
+
+    #[test]
+    fn plugin_auth_must_name_its_registry() {
+        let auth = object(&[
+            ("username", Value::from("ops")),
+            ("password", Value::from("pw")),
+            ("server_address", Value::Nil),
+        ]);
+        let error = PluginConfig::decode(&full(&[("auth", auth)]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "auth.server_address is required");
     }
 
     #[test]

@@ -4,16 +4,19 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::events::{to_timestamp, zero_timestamp};
+use super::task::TaskEntry;
 use super::{Driver, DriverError};
 use crate::proto::drivers::{
     ExitResult, InspectTaskResponse, TaskDriverStatus, TaskState, TaskStatus, WaitTaskResponse,
 };
-use crate::runtime::{normalize_signal, ContainerState};
+use crate::runtime::{normalize_signal, ContainerCli, ContainerState};
 
 /// Nomad's signal for "leave the task running" (remote tasks, pre-1.10).
 const DETACH_SIGNAL: &str = "DETACH";
 /// How long a stopped task may take to report its exit before we look why.
 const STOP_SETTLE: Duration = Duration::from_secs(10);
+/// How long a killed or deleted container's CLI may take to end.
+const CLI_SETTLE: Duration = Duration::from_secs(5);
 /// How long Destroy waits for the supervisor to report after a delete.
 const DESTROY_SETTLE: Duration = Duration::from_secs(15);
 
@@ -83,30 +86,51 @@ impl Driver {
         }
 
         // `container stop` returns once the VM is down, so the exit follows
-        // at once. If it does not, Apple's service may have restarted: it
-        // then reports every container stopped, `stop` does nothing, and
-        // only `delete` ends the VM.
+        // at once; when it does not, find out why.
         if tokio::time::timeout(STOP_SETTLE, task.wait())
             .await
             .is_err()
         {
-            let state = cli
-                .inspect(task.container())
-                .await
-                .ok()
-                .flatten()
-                .map(|c| c.state());
-            if state == Some(ContainerState::Stopped) {
-                tracing::warn!(
-                    task_id = %id,
-                    container = %task.container(),
-                    "container reported stopped while its process runs (did Apple's container \
-                     service restart?); deleting it"
-                );
-                cli.delete_force(task.container())
-                    .await
-                    .map_err(DriverError::cli("deleting a container that would not stop"))?;
-            }
+            self.end_stuck_container(&cli, &task).await?;
+        }
+        Ok(())
+    }
+
+    /// A stop that did not end the task. If the container reads stopped
+    /// while its attached CLI still runs, Apple's service restarted (it then
+    /// reports every container stopped, `stop` does nothing, and only
+    /// `delete` ends the VM) or the CLI hangs: delete the container, and if
+    /// even that ends nothing, kill the CLI. A CLI that already exited only
+    /// means the supervisor is still handing output to Nomad: leave it be.
+    async fn end_stuck_container(
+        &self,
+        cli: &ContainerCli,
+        task: &TaskEntry,
+    ) -> Result<(), DriverError> {
+        if !task.cli_alive() {
+            return Ok(());
+        }
+        let state = cli
+            .inspect(task.container())
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.state());
+        if state != Some(ContainerState::Stopped) {
+            return Ok(());
+        }
+        tracing::warn!(
+            task_id = %task.id(),
+            container = %task.container(),
+            "container reads stopped while its attached CLI runs (did Apple's container service \
+             restart?); deleting it"
+        );
+        cli.delete_force(task.container())
+            .await
+            .map_err(DriverError::cli("deleting a container that would not stop"))?;
+        if tokio::time::timeout(CLI_SETTLE, task.wait()).await.is_err() {
+            tracing::warn!(task_id = %task.id(), "attached CLI still runs; killing it");
+            task.kill_cli();
         }
         Ok(())
     }
@@ -140,15 +164,17 @@ impl Driver {
                 .map_err(DriverError::cli("stopping the container"))?;
         }
 
-        if !task.is_detached()
-            && tokio::time::timeout(DESTROY_SETTLE, task.wait())
+        if !task.is_detached() {
+            let settled = tokio::time::timeout(DESTROY_SETTLE, task.wait())
                 .await
-                .is_err()
-        {
-            tracing::warn!(
-                task_id = %id,
-                "supervisor did not report an exit after the container was removed",
-            );
+                .is_ok();
+            if !settled {
+                // Nothing may outlive Destroy: a CLI that hangs with its
+                // container gone is killed, and its supervisor ends with it.
+                tracing::warn!(task_id = %id, "no exit after the container was removed; killing its CLI");
+                task.kill_cli();
+                let _ = tokio::time::timeout(CLI_SETTLE, task.wait()).await;
+            }
         }
         remove_task_files(&task.state);
         self.forget(id);

@@ -193,30 +193,66 @@ pub fn resolve_volume(
                 .into(),
         );
     }
-    if inside_task_dir && !lexical.exists() {
-        std::fs::create_dir_all(&lexical)
-            .map_err(|error| format!("cannot create {}: {error}", lexical.display()))?;
-    }
-    if !lexical.exists() {
-        return Err(format!("{} does not exist on the host", lexical.display()));
+    if lexical.to_string_lossy().contains([':', ',']) {
+        return Err("Apple's CLI cannot mount a host path containing ':' or ','".into());
     }
 
-    // A symlink inside the task directory must not lead out of it.
-    if inside_task_dir && !volumes_enabled {
-        let real = lexical.canonicalize().map_err(|error| error.to_string())?;
+    if inside_task_dir {
+        // The driver's own state (env files, the supervisor's records) lives
+        // in private/: a task may never see it, nor the task dir around it.
+        let private = task_dir.join("private");
+        if private.starts_with(&lexical) || lexical.starts_with(&private) {
+            return Err(
+                "the task directory itself and its private/ directory cannot be mounted".into(),
+            );
+        }
+        // Check where the path really leads before creating anything: a
+        // symlink inside the task directory must not lead out of it.
+        let existing = deepest_existing(&lexical);
+        let real = existing.canonicalize().map_err(|error| error.to_string())?;
         let real_task_dir = task_dir.canonicalize().map_err(|error| error.to_string())?;
-        if !real.starts_with(&real_task_dir) {
+        let real_private = real_task_dir.join("private");
+        if !real.starts_with(&real_task_dir) || real.starts_with(&real_private) {
+            return Err(format!(
+                "it resolves to {} outside the task directory",
+                real.display()
+            ));
+        }
+        if !lexical.exists() {
+            std::fs::create_dir_all(&lexical)
+                .map_err(|error| format!("cannot create {}: {error}", lexical.display()))?;
+        }
+        let real = lexical.canonicalize().map_err(|error| error.to_string())?;
+        if !real.starts_with(&real_task_dir)
+            || real.starts_with(&real_private)
+            || real == real_task_dir
+        {
             return Err(format!(
                 "it resolves to {} outside the task directory",
                 real.display()
             ));
         }
     }
+    if !lexical.exists() {
+        return Err(format!("{} does not exist on the host", lexical.display()));
+    }
     Ok(Mount {
         host_path: lexical,
         container_path: volume.target.clone(),
         readonly: volume.readonly,
     })
+}
+
+/// The path itself if it exists, else its deepest existing ancestor.
+fn deepest_existing(path: &Path) -> &Path {
+    let mut current = path;
+    while !current.exists() {
+        match current.parent() {
+            Some(parent) => current = parent,
+            None => break,
+        }
+    }
+    current
 }
 
 /// Resolves `.` and `..` without touching the file system.

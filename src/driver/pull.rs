@@ -4,10 +4,12 @@
 //!
 //! Apple's CLI keeps one credential per registry host for the whole user, so
 //! a login, its pull and the logout after it run under one lock per host,
-//! and a task's credentials are removed again unless that host already had
-//! credentials before (someone else's, which we leave alone).
+//! and a task's credentials are always removed again. A login someone else
+//! stored for the host is tried first and left alone; only when the registry
+//! refuses it are the task's credentials used instead.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,13 +21,17 @@ use crate::runtime::{credential_host, registry_host, CliError, ContainerCli};
 /// How often a progress line becomes a task event, at most.
 const PROGRESS_EVENT_EVERY: Duration = Duration::from_secs(5);
 
-/// One lock per registry host, for login + pull + logout.
+/// One lock per registry host, for login + pull + logout, and the one-time
+/// sweep of logins a killed plugin left behind.
 #[derive(Default)]
-pub struct RegistryLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+pub struct RegistryLocks {
+    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    swept: tokio::sync::OnceCell<()>,
+}
 
 impl RegistryLocks {
     fn for_host(&self, host: &str) -> Arc<tokio::sync::Mutex<()>> {
-        super::lock(&self.0)
+        super::lock(&self.hosts)
             .entry(host.to_string())
             .or_default()
             .clone()
@@ -47,6 +53,10 @@ pub async fn ensure_image(
     target: &EventTarget,
     request: PullRequest<'_>,
 ) -> Result<(), DriverError> {
+    // Before this process's first pull: logins a killed plugin made and
+    // never removed must not serve any job.
+    locks.swept.get_or_init(|| sweep_stale_logins(cli)).await;
+
     if !request.force {
         let present = cli
             .image_exists(request.image)
@@ -64,36 +74,123 @@ pub async fn ensure_image(
     let lock = locks.for_host(credential_host(&host));
     let _held = lock.lock().await;
 
-    let logged_in = match request.auth {
-        Some(auth) => login(cli, &host, auth).await?,
-        None => false,
+    let Some(auth) = request.auth else {
+        return pull(cli, events, target, &request).await;
     };
-    let pulled = pull(cli, events, target, &request).await;
-    if logged_in {
-        if let Err(error) = cli.registry_logout(&host).await {
-            tracing::warn!(host = %host, error = %error, "removing the task's registry login failed");
+
+    let stored = cli
+        .registry_hosts()
+        .await
+        .map_err(DriverError::cli("listing registry logins"))?;
+    let already_stored = stored
+        .iter()
+        .any(|known| known == credential_host(&host) || known == &host);
+
+    if already_stored {
+        // Someone's login for this host exists: try it first and leave it be.
+        match pull(cli, events, target, &request).await {
+            Err(error) if is_auth_refusal(&error) => {
+                tracing::warn!(
+                    host = %host,
+                    "the stored registry login was refused; using the task's credentials \
+                     (the refused login is replaced and then removed)"
+                );
+            }
+            other => return other,
+        }
+    }
+    pull_logged_in(cli, events, target, &request, &host, auth).await
+}
+
+/// Logs in with the task's credentials, pulls, and logs out again so they
+/// are not left for other tasks.
+async fn pull_logged_in(
+    cli: &ContainerCli,
+    events: &EventBus,
+    target: &EventTarget,
+    request: &PullRequest<'_>,
+    host: &str,
+    auth: &RegistryAuth,
+) -> Result<(), DriverError> {
+    // The marker outlives us if we are killed mid-pull; see the sweep.
+    let marker = login_marker(host);
+    write_marker(&marker, host);
+    let logged_in = cli
+        .registry_login(host, &auth.username, &auth.password)
+        .await;
+    let pulled = match logged_in {
+        Ok(()) => pull(cli, events, target, request).await,
+        Err(error) => Err(DriverError::from_cli(
+            format!("logging in to {host}"),
+            error,
+        )),
+    };
+    match cli.registry_logout(host).await {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&marker);
+        }
+        Err(error) => {
+            tracing::warn!(host = %host, error = %error, "removing the task's registry login failed")
         }
     }
     pulled
 }
 
-/// Logs in unless the host already has credentials; returns whether we did.
-async fn login(cli: &ContainerCli, host: &str, auth: &RegistryAuth) -> Result<bool, DriverError> {
-    let stored = cli
-        .registry_hosts()
-        .await
-        .map_err(DriverError::cli("listing registry logins"))?;
-    if stored
-        .iter()
-        .any(|known| known == credential_host(host) || known == host)
-    {
-        tracing::debug!(host, "registry already has stored credentials; using them");
-        return Ok(false);
+fn marker_dir() -> PathBuf {
+    super::state::short_socket_dir().join("registry-logins")
+}
+
+fn login_marker(host: &str) -> PathBuf {
+    let name: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    marker_dir().join(name)
+}
+
+fn write_marker(path: &Path, host: &str) {
+    use std::os::unix::fs::DirBuilderExt;
+    let created = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(marker_dir());
+    if let Err(error) = created.and_then(|()| std::fs::write(path, host)) {
+        tracing::warn!(path = %path.display(), error = %error, "cannot record a registry login");
     }
-    cli.registry_login(host, &auth.username, &auth.password)
-        .await
-        .map_err(DriverError::cli("logging in to the registry"))?;
-    Ok(true)
+}
+
+/// Logs out of every host whose login marker a dead plugin process left.
+async fn sweep_stale_logins(cli: &ContainerCli) {
+    let Ok(entries) = std::fs::read_dir(marker_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(host) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        tracing::warn!(host = %host, "removing a registry login a killed plugin left behind");
+        if cli.registry_logout(host.trim()).await.is_ok() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a pull failed because the registry refused the credentials.
+fn is_auth_refusal(error: &DriverError) -> bool {
+    let text = error.to_string();
+    [
+        "failed with response: 401",
+        "failed with response: 403",
+        "access denied",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 async fn pull(

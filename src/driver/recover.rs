@@ -39,6 +39,7 @@ impl Driver {
         // record, or nothing at all if it was killed.
         let connection = match supervision::connect(&state.socket_path).await {
             Ok((stream, hello)) => {
+                task.set_cli_pid(hello.cli_pid);
                 tracing::info!(
                     task_id = %config.id,
                     supervisor_pid = hello.supervisor_pid,

@@ -13,13 +13,13 @@ use super::resources::{vm_size, MIN_VM_MEMORY_MIB};
 use super::state::{DriverState, TaskPaths, DRIVER_STATE_VERSION};
 use super::task::TaskEntry;
 use super::{envfile, supervision, Driver, DriverError, Settings};
-use crate::config::task::NetworkMode;
+use crate::config::task::{NetworkMode, RegistryAuth};
 use crate::config::TaskConfig;
 use crate::proto::drivers::{
     start_task_response, NetworkOverride, StartTaskResponse, TaskConfig as NomadTask, TaskHandle,
     TaskState,
 };
-use crate::runtime::{ContainerCli, ContainerState, CreateOptions};
+use crate::runtime::{credential_host, registry_host, ContainerCli, ContainerState, CreateOptions};
 use crate::supervisor::{write_json_atomically, SupervisorSpec, SPEC_VERSION};
 
 /// Margin for `create` itself once the image is local.
@@ -69,6 +69,7 @@ impl Driver {
             task_name: task.name.clone(),
         };
         let name = container_name(&task.alloc_id, &task.name);
+        remove_earlier_env_files(paths);
         create_private_dir(&paths.state_dir)?;
 
         let network = resolve_network(&cli, &config, &task).await?;
@@ -96,7 +97,10 @@ impl Driver {
             image: &config.image,
             platform: config.platform.as_deref(),
             force: config.force_pull,
-            auth: config.auth.as_ref().or(settings.plugin.auth.as_ref()),
+            auth: config
+                .auth
+                .as_ref()
+                .or_else(|| plugin_auth_for(&settings, &config.image)),
             timeout: config
                 .image_pull_timeout
                 .unwrap_or(settings.plugin.image_pull_timeout),
@@ -300,6 +304,10 @@ impl Driver {
             started_at: crate::supervisor::now_rfc3339(),
         };
         let entry = Arc::new(TaskEntry::new(target, state.clone()));
+        let connection = connection.map(|(stream, hello)| {
+            entry.set_cli_pid(hello.cli_pid);
+            stream
+        });
         self.register(entry.clone());
         tokio::spawn(supervision::watch_exit(entry, cli.clone(), connection));
         tracing::info!(task_id = %task.id, container = %name, supervisor_pid, "task started");
@@ -411,6 +419,15 @@ async fn network_override(
     })
 }
 
+/// The plugin's registry credentials, only for images on their registry:
+/// an operator's login is never offered to another registry.
+fn plugin_auth_for<'a>(settings: &'a Settings, image: &str) -> Option<&'a RegistryAuth> {
+    let auth = settings.plugin.auth.as_ref()?;
+    let server = auth.server_address.as_deref()?;
+    let image_host = registry_host(image);
+    (credential_host(server) == credential_host(&image_host)).then_some(auth)
+}
+
 fn check_identity(task: &NomadTask) -> Result<(), DriverError> {
     let fields = [
         ("id", &task.id),
@@ -426,6 +443,24 @@ fn check_identity(task: &NomadTask) -> Result<(), DriverError> {
         }
     }
     Ok(())
+}
+
+/// An env file lives only for its attempt's `create`; one that is still
+/// around was left by a plugin killed mid-start, and holds env values.
+fn remove_earlier_env_files(paths: &TaskPaths) {
+    let Some(attempts) = paths.state_dir.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(attempts) else {
+        return;
+    };
+    for attempt in entries.flatten() {
+        let env_file = attempt.path().join("env");
+        if env_file.exists() {
+            tracing::info!(path = %env_file.display(), "removing an env file an interrupted start left");
+            let _ = std::fs::remove_file(env_file);
+        }
+    }
 }
 
 /// The last segment of Nomad's task ID, unique per start attempt.

@@ -96,7 +96,16 @@ fn short_socket_path(
     short_socket_dir().join(format!("{:016x}.sock", hasher.finish()))
 }
 
+/// Environment variable naming the directory for per-user runtime files
+/// (sockets whose natural path is too long, registry-login markers).
+pub const RUNTIME_DIR_ENV: &str = "NOMAD_DRIVER_CONTAINER_RUNTIME_DIR";
+
+/// A short per-user directory: `$NOMAD_DRIVER_CONTAINER_RUNTIME_DIR`, else
+/// `/tmp/nomad-driver-container-<uid>`.
 pub fn short_socket_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(RUNTIME_DIR_ENV).filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir);
+    }
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
     PathBuf::from(format!("/tmp/nomad-driver-container-{uid}"))

@@ -31,7 +31,7 @@ pub async fn spawn(
     spec_path: &Path,
     socket_path: &Path,
     exit_path: &Path,
-) -> Result<(u32, Option<UnixStream>), DriverError> {
+) -> Result<(u32, Option<(UnixStream, Hello)>), DriverError> {
     let exe = std::env::current_exe().map_err(DriverError::io("finding our own executable"))?;
     let mut command = tokio::process::Command::new(exe);
     command
@@ -55,12 +55,12 @@ pub async fn spawn(
 
     let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
     loop {
-        if let Ok((stream, _hello)) = connect(socket_path).await {
+        if let Ok(connection) = connect(socket_path).await {
             // Reap it when it ends; tokio also reaps if this task is dropped.
             tokio::spawn(async move {
                 let _ = child.wait().await;
             });
-            return Ok((pid, Some(stream)));
+            return Ok((pid, Some(connection)));
         }
         if let Ok(Some(status)) = child.try_wait() {
             if status.success() && exit_path.exists() {
@@ -107,7 +107,7 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
     }
 
     let exit = match read_record(&task) {
-        Some(record) if !record.status_lost() => exit_from_record(&task, &cli, record).await,
+        Some(record) if !record.status_lost() => exit_from_record(record),
         Some(record) => observe_until_stopped(&task, &cli, record.error.unwrap_or_default()).await,
         None => {
             let reason = format!(
@@ -139,22 +139,10 @@ fn read_record(task: &TaskEntry) -> Option<ExitRecord> {
     })
 }
 
-/// The recorded exit. One case needs a second look: Apple's CLI exits 1
-/// with `Error: ...` when it cannot start the container at all, which would
-/// otherwise read as the task's own exit code 1. A container that never
-/// started has no start date.
-async fn exit_from_record(task: &TaskEntry, cli: &ContainerCli, record: ExitRecord) -> TaskExit {
-    let cli_error = record
-        .stderr_tail
-        .as_deref()
-        .and_then(|tail| tail.lines().rev().find(|line| line.starts_with("Error: ")))
-        .map(str::to_string);
-    if let (1, Some(error)) = (record.exit_code, cli_error) {
-        if let Ok(Some(container)) = cli.inspect(task.container()).await {
-            if container.started_date().is_none() {
-                return TaskExit::unknown(format!("the container did not start: {error}"));
-            }
-        }
+/// The recorded exit, as the supervisor saw it.
+fn exit_from_record(record: ExitRecord) -> TaskExit {
+    if record.never_started {
+        return TaskExit::unknown(record.error.unwrap_or_default());
     }
     TaskExit {
         exit_code: record.exit_code,
@@ -180,7 +168,7 @@ async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: Str
         // A supervisor we could not reach (its socket file was removed, say)
         // may still be alive and record the real exit.
         if let Some(record) = read_record(task).filter(|record| !record.status_lost()) {
-            return exit_from_record(task, cli, record).await;
+            return exit_from_record(record);
         }
         match cli.inspect(task.container()).await {
             Ok(Some(container)) if container.state() == ContainerState::Stopped => break,
@@ -198,7 +186,7 @@ async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: Str
     let deadline = tokio::time::Instant::now() + RECORD_GRACE;
     while tokio::time::Instant::now() < deadline {
         if let Some(record) = read_record(task).filter(|record| !record.status_lost()) {
-            return exit_from_record(task, cli, record).await;
+            return exit_from_record(record);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -1,6 +1,6 @@
 //! One task the driver tracks, and how its exit becomes known.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -48,6 +48,8 @@ pub struct TaskEntry {
     exit: watch::Sender<Option<TaskExit>>,
     /// A stop with Nomad's DETACH signal leaves the container running.
     detached: AtomicBool,
+    /// The attached `container start` process, once its supervisor said.
+    cli_pid: AtomicU32,
 }
 
 impl TaskEntry {
@@ -63,6 +65,7 @@ impl TaskEntry {
             started_at,
             exit: watch::channel(None).0,
             detached: AtomicBool::new(false),
+            cli_pid: AtomicU32::new(0),
         }
     }
 
@@ -103,6 +106,30 @@ impl TaskEntry {
             if receiver.changed().await.is_err() {
                 // The sender lives as long as this entry; unreachable in practice.
                 return TaskExit::unknown("the driver dropped the task while waiting".into());
+            }
+        }
+    }
+
+    pub fn set_cli_pid(&self, pid: u32) {
+        self.cli_pid.store(pid, Ordering::SeqCst);
+    }
+
+    /// Whether the attached CLI still runs (false when we never learnt it).
+    pub fn cli_alive(&self) -> bool {
+        let pid = self.cli_pid.load(Ordering::SeqCst);
+        // SAFETY: signal 0 only checks that the process exists.
+        pid != 0 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
+    }
+
+    /// Kills the attached CLI's process group (it is its own group leader),
+    /// for a CLI that hangs after its container is gone. Its supervisor then
+    /// records the exit as unknown and ends.
+    pub fn kill_cli(&self) {
+        let pid = self.cli_pid.load(Ordering::SeqCst);
+        if pid != 0 {
+            // SAFETY: a signal to a process group we created.
+            unsafe {
+                libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
             }
         }
     }

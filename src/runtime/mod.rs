@@ -25,6 +25,7 @@ pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
+pub use model::parse_inspect as parse_inspect_output;
 pub use model::{
     parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
 };

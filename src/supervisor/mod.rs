@@ -27,6 +27,8 @@ pub use record::{
 /// How long output may take to reach Nomad after the container exited. Past
 /// it, the exit is recorded anyway; Nomad must not wait on a gone reader.
 const OUTPUT_FLUSH_LIMIT: Duration = Duration::from_secs(10);
+/// Bound on the one `inspect` a supervisor may make.
+const INSPECT_LIMIT: Duration = Duration::from_secs(20);
 
 /// Entry point of `nomad-driver-container supervise <spec>`.
 pub fn run(spec_path: &Path) -> ExitCode {
@@ -120,10 +122,67 @@ fn supervise(spec: &SupervisorSpec) -> anyhow::Result<ExitRecord> {
     }
 
     let mut record = exit_record(status, finished_at);
+    if let Some(error) = start_failure(spec, &record, &stderr_tail) {
+        record.exit_code = -1;
+        record.error = Some(format!("the container did not start: {error}"));
+        record.never_started = true;
+    }
     record.stderr_tail = Some(stderr_tail).filter(|tail| !tail.is_empty());
     write_json_atomically(&spec.exit_path, &record)
         .with_context(|| format!("writing the exit record {}", spec.exit_path.display()))?;
     Ok(record)
+}
+
+/// Apple's CLI exits 1 with `Error: ...` when it cannot start the container
+/// at all, which would otherwise read as the task's own exit code 1. Asked
+/// right away, a container that never ran has no start date (later, an API
+/// service restart would clear it for every container).
+fn start_failure(spec: &SupervisorSpec, record: &ExitRecord, stderr_tail: &str) -> Option<String> {
+    if record.exit_code != 1 {
+        return None;
+    }
+    let error = stderr_tail
+        .lines()
+        .rev()
+        .find(|line| line.starts_with("Error: "))?;
+    let output = run_bounded(
+        Command::new(&spec.cli_path)
+            .args(["inspect", spec.container.as_str()])
+            .envs(spec.cli_env.iter().map(|(k, v)| (k, v))),
+        INSPECT_LIMIT,
+    )?;
+    let containers = crate::runtime::parse_inspect_output(&output).ok()?;
+    let never_ran = containers
+        .first()
+        .is_some_and(|container| container.started_date().is_none());
+    never_ran.then(|| error.to_string())
+}
+
+/// Runs a short command, giving up (and killing it) after `limit`.
+fn run_bounded(command: &mut Command, limit: Duration) -> Option<Vec<u8>> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let mut stdout = Vec::new();
+    use std::io::Read;
+    child.stdout.take()?.read_to_end(&mut stdout).ok()?;
+    Some(stdout)
 }
 
 /// Starts `container start --attach` with its own process group and default
@@ -182,6 +241,7 @@ fn exit_record(status: std::process::ExitStatus, finished_at: String) -> ExitRec
             finished_at,
             error: None,
             stderr_tail: None,
+            never_started: false,
         },
         (None, Some(signal)) => ExitRecord {
             exit_code: -1,
@@ -192,6 +252,7 @@ fn exit_record(status: std::process::ExitStatus, finished_at: String) -> ExitRec
                  exit status is unknown"
             )),
             stderr_tail: None,
+            never_started: false,
         },
         (None, None) => ExitRecord {
             exit_code: -1,
@@ -199,6 +260,7 @@ fn exit_record(status: std::process::ExitStatus, finished_at: String) -> ExitRec
             finished_at,
             error: Some("the attached container CLI ended without an exit status".into()),
             stderr_tail: None,
+            never_started: false,
         },
     }
 }
@@ -254,6 +316,7 @@ fn record_failure(spec: &SupervisorSpec, reason: &str) {
         finished_at: now_rfc3339(),
         error: Some(format!("the task supervisor failed: {reason}")),
         stderr_tail: None,
+        never_started: false,
     };
     if let Err(error) = write_json_atomically(&spec.exit_path, &record) {
         tracing::error!(

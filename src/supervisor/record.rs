@@ -43,16 +43,19 @@ pub struct ExitRecord {
     pub finished_at: String,
     /// Why the status is unknown, when it is.
     pub error: Option<String>,
-    /// The last lines the CLI wrote to stderr, to tell the CLI's own start
-    /// failure apart from the container's exit code 1.
+    /// The last lines the CLI wrote to stderr, for diagnosis.
     #[serde(default)]
     pub stderr_tail: Option<String>,
+    /// The CLI failed before the container ever ran (its exit code is the
+    /// CLI's, not the task's); `error` says why.
+    #[serde(default)]
+    pub never_started: bool,
 }
 
 impl ExitRecord {
     /// True when the record does not carry the container's real status.
     pub fn status_lost(&self) -> bool {
-        self.error.is_some()
+        self.error.is_some() && !self.never_started
     }
 }
 
@@ -70,10 +73,17 @@ pub fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> std::io::R
 
     let temp = temp_path_for(path);
     let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    // Never write through whatever already sits at the temp path (a stale
+    // temp file, or a symlink planted to redirect the write): remove it and
+    // create a fresh file that must not exist and must not be a link.
+    match std::fs::remove_file(&temp) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(&temp)?;
     file.write_all(&bytes)?;
@@ -119,11 +129,31 @@ mod tests {
             finished_at: "2026-12-04T10:00:00Z".into(),
             error: None,
             stderr_tail: None,
+            never_started: false,
         };
         write_json_atomically(&path, &record).unwrap();
 
         assert_eq!(read_json::<ExitRecord>(&path).unwrap(), Some(record));
         assert!(!dir.path().join("exit.json.tmp").exists());
+    }
+
+    #[test]
+    fn a_symlink_planted_at_the_temp_path_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.conf");
+        std::fs::write(&victim, "precious\n").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("exit.json.tmp")).unwrap();
+
+        let record = ExitRecord {
+            exit_code: 0,
+            signal: 0,
+            finished_at: String::new(),
+            error: None,
+            stderr_tail: None,
+            never_started: false,
+        };
+        write_json_atomically(&dir.path().join("exit.json"), &record).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     }
 
     #[test]

@@ -509,3 +509,118 @@ async fn an_image_that_reads_as_a_cli_flag_is_refused_before_any_cli_call() {
         .iter()
         .any(|argv| argv.join(" ").contains("hostroot")));
 }
+
+fn login_as_ci_bot(standin: &Standin) {
+    use std::io::Write;
+    let mut login = std::process::Command::new(standin_binary())
+        .args([
+            "registry",
+            "login",
+            "--password-stdin",
+            "--username",
+            "ci-bot",
+            "registry.local.test",
+        ])
+        .env("CONTAINER_STANDIN_ROOT", standin.root.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(REGISTRY_PASSWORD.as_bytes())
+        .unwrap();
+    assert!(login.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn the_private_state_directory_cannot_be_mounted_into_the_task() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    for (index, source) in ["private:/p", ".:/task", "local/..:/task"]
+        .iter()
+        .enumerate()
+    {
+        let dir = TaskDir::new(&format!("peeker{index}"));
+        let config = with(shell_task("true"), "volumes", strings(&[source]));
+        let status = plugin
+            .driver()
+            .start_task(StartTaskRequest {
+                task: Some(dir.task_config(&config)),
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            status.message().contains("cannot be mounted"),
+            "{source}: {}",
+            status.message()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stored_login_the_registry_refuses_gives_way_to_the_tasks_credentials() {
+    let standin = Standin::new();
+    login_as_ci_bot(&standin);
+    // The stored password went stale.
+    let keychain_path = standin.root.path().join("keychain.json");
+    let mut keychain: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&keychain_path).unwrap()).unwrap();
+    for (_, entry) in keychain.as_object_mut().unwrap() {
+        entry["password"] = serde_json::Value::from("stale");
+    }
+    std::fs::write(&keychain_path, keychain.to_string()).unwrap();
+
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("fresh-creds");
+    let config = with(shell_task("true"), "image", Value::from(PRIVATE_IMAGE));
+    let config = with(config, "auth", auth_block("ci-bot", REGISTRY_PASSWORD));
+    start(&plugin, dir.task_config(&config)).await;
+}
+
+#[tokio::test]
+async fn a_login_left_by_a_killed_plugin_serves_no_later_job() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"latency_ms": {"image pull": 3000}}"#);
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("interrupted");
+    let config = with(shell_task("true"), "image", Value::from(PRIVATE_IMAGE));
+    let config = with(config, "auth", auth_block("ci-bot", REGISTRY_PASSWORD));
+    let task = dir.task_config(&config);
+    let channel = first.channel.clone();
+    let pending = tokio::spawn(async move {
+        let mut driver =
+            nomad_driver_container::proto::drivers::driver_client::DriverClient::new(channel);
+        driver
+            .start_task(StartTaskRequest { task: Some(task) })
+            .await
+    });
+    let logged_in = || {
+        standin
+            .calls()
+            .iter()
+            .any(|argv| argv[..2] == ["registry", "login"])
+    };
+    wait_until(EXIT_LIMIT, "the login", logged_in).await;
+    first.kill_hard();
+    let _ = pending.await;
+    standin.set_knobs("{}");
+
+    // A job with no credentials at all must not pull the private image.
+    let second = configured_plugin(&standin).await;
+    let thief = TaskDir::new("thief");
+    let config = with(
+        shell_task("true"),
+        "image",
+        Value::from("registry.local.test/private/app:latest"),
+    );
+    let status = second
+        .driver()
+        .start_task(StartTaskRequest {
+            task: Some(thief.task_config(&config)),
+        })
+        .await
+        .unwrap_err();
+    assert!(status.message().contains("401"), "{}", status.message());
+}

@@ -571,3 +571,85 @@ async fn a_failed_start_leaves_no_state_directory_behind() {
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+fn process_gone(pid: i64) -> bool {
+    // Zombies count as gone: this machine's PID 1 may not reap orphans.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[tokio::test]
+async fn a_hung_attached_cli_is_ended_and_nothing_outlives_destroy() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("hung");
+    standin.set_knobs(r#"{"hang": ["start"]}"#);
+    let task = dir.task_config(&shell_task("echo never"));
+    let handle = start(&plugin, task.clone()).await;
+
+    let timeout = Some(prost_types::Duration {
+        seconds: 1,
+        nanos: 0,
+    });
+    let request = StopTaskRequest {
+        task_id: task.id.clone(),
+        timeout,
+        signal: String::new(),
+    };
+    plugin.driver().stop_task(request).await.unwrap();
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, -1, "{}", exit.err);
+
+    plugin
+        .driver()
+        .destroy_task(DestroyTaskRequest {
+            task_id: task.id,
+            force: true,
+        })
+        .await
+        .unwrap();
+    let supervisor = driver_state(&handle, "supervisor_pid").as_i64().unwrap();
+    wait_until(Duration::from_secs(10), "the supervisor to end", || {
+        process_gone(supervisor)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_while_the_log_collector_is_away_keeps_a_container_the_operator_keeps() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+    let keep = Value::Map(vec![(Value::from("container"), Value::from(false))]);
+    plugin.configure(&standin_binary(), &[("gc", keep)]).await;
+    let dir = TaskDir::new("kept");
+    let script = "trap 'echo bye; exit 0' TERM; echo ready; while true; do sleep 0.1; done";
+    let task = dir.task_config(&shell_task(script));
+    let handle = start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    dir.stdout.pause();
+    dir.stderr.pause();
+    let timeout = Some(prost_types::Duration {
+        seconds: 1,
+        nanos: 0,
+    });
+    let request = StopTaskRequest {
+        task_id: task.id.clone(),
+        timeout,
+        signal: String::new(),
+    };
+    plugin.driver().stop_task(request).await.unwrap();
+    let container = driver_state(&handle, "container");
+    assert!(
+        standin
+            .cli(&["inspect", container.as_str().unwrap()])
+            .status
+            .success(),
+        "container deleted"
+    );
+}

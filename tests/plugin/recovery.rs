@@ -306,3 +306,30 @@ async fn a_streaming_exec_does_not_outlive_a_killed_plugin() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_real_exit_one_survives_an_api_service_restart_before_recovery() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("flaky-upstream");
+    let script = "echo ready; sleep 1; echo 'Error: upstream refused' >&2; exit 1";
+    let task = dir.task_config(&shell_task(script));
+    let handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    first.kill_hard();
+    dir.stderr.wait_closed(EXIT_LIMIT).await;
+    assert!(standin
+        .cli(&["__simulate-apiserver-restart"])
+        .status
+        .success());
+
+    let second = configured_plugin(&standin).await;
+    let request = RecoverTaskRequest {
+        task_id: String::new(),
+        handle: Some(handle),
+    };
+    second.driver().recover_task(request).await.unwrap();
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 1, "{}", exit.err);
+    assert_eq!(exit.err, "");
+}

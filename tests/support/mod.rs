@@ -124,6 +124,12 @@ impl Plugin {
             .env("PLUGIN_MIN_PORT", "10000")
             .env("PLUGIN_MAX_PORT", "25000")
             .env("CONTAINER_STANDIN_ROOT", standin.root.path())
+            // Per-stand-in runtime files (login markers), as on a real host
+            // where one Apple service goes with one runtime dir.
+            .env(
+                "NOMAD_DRIVER_CONTAINER_RUNTIME_DIR",
+                standin.root.path().join("runtime"),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

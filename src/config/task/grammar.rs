@@ -28,7 +28,9 @@ pub fn is_env_file_newline(c: char) -> bool {
 /// characters references may hold and never starting with `-` or `/`.
 pub fn image_reference_problem(reference: &str) -> Option<&'static str> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@+".contains(c);
-    if reference.starts_with('-') || reference.starts_with('/') {
+    if reference.len() > 1024 {
+        Some("an image reference is at most 1024 characters")
+    } else if reference.starts_with('-') || reference.starts_with('/') {
         Some("an image reference cannot start with '-' or '/'")
     } else if !reference.chars().all(allowed) {
         Some("an image reference holds only letters, digits and . _ - / : @ +")

@@ -371,6 +371,13 @@ pub fn validate_env_entry(
     if let Some(reason) = env_name_problem(name) {
         return Err(object.invalid(&format!("env.{name}"), format!("{name:?}"), reason));
     }
+    if value.contains('\0') {
+        return Err(object.invalid(
+            &format!("env.{name}"),
+            "(value not shown)",
+            "contains a NUL byte",
+        ));
+    }
     if value.chars().any(is_env_file_newline) {
         return Err(object.invalid(
             &format!("env.{name}"),
@@ -380,6 +387,9 @@ pub fn validate_env_entry(
     }
     Ok(())
 }
+
+/// Labels the driver sets on every container it owns.
+const RESERVED_LABELS: &[&str] = &["nomad.driver", "nomad.alloc_id", "nomad.task_name"];
 
 fn labels(object: &ConfigObject) -> Result<BTreeMap<String, String>, ConfigError> {
     let labels = object.string_map("labels")?.unwrap_or_default();
@@ -393,6 +403,13 @@ fn labels(object: &ConfigObject) -> Result<BTreeMap<String, String>, ConfigError
                 &format!("labels.{key}"),
                 format!("{key:?}"),
                 "a label key must be non-empty, not start with '-', and have no '=' or whitespace",
+            ));
+        }
+        if RESERVED_LABELS.contains(&key.as_str()) {
+            return Err(object.invalid(
+                &format!("labels.{key}"),
+                format!("{key:?}"),
+                "this label is set by the driver to recognise its own containers",
             ));
         }
         if value.contains('=') {

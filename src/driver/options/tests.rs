@@ -173,3 +173,39 @@ fn args_alone_replace_the_image_cmd() {
     };
     assert_eq!(compose_command(&config), (None, vec!["a".to_string()]));
 }
+
+#[test]
+fn the_private_state_dir_and_the_task_dir_itself_cannot_be_mounted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("private/container")).unwrap();
+    for source in ["private", "private/container", ".", "local/.."] {
+        let error = resolve_volume(&volume(source, "/x"), dir.path(), true).unwrap_err();
+        assert!(error.contains("cannot be mounted"), "{source}: {error}");
+    }
+}
+
+#[test]
+fn nothing_is_created_through_a_symlink_leading_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let task_dir = dir.path().join("task");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(task_dir.join("local")).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, task_dir.join("local/evil")).unwrap();
+
+    let error =
+        resolve_volume(&volume("local/evil/made-by-job", "/x"), &task_dir, false).unwrap_err();
+    assert!(error.contains("outside the task directory"), "{error}");
+    assert!(
+        !outside.join("made-by-job").exists(),
+        "a directory was created outside"
+    );
+}
+
+#[test]
+fn a_symlink_into_private_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("private/container")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("private"), dir.path().join("peek")).unwrap();
+    assert!(resolve_volume(&volume("peek", "/x"), dir.path(), false).is_err());
+}
