@@ -134,7 +134,7 @@ impl Driver {
             .emit(&target, format!("Created container {name}"), &annotations);
 
         let started = self
-            .supervise(&task, &cli, &name, &config.image, &paths, &settings, target)
+            .supervise(&task, &cli, &name, &config.image, paths, &settings, target)
             .await;
         let handle = match started {
             Ok(handle) => handle,
