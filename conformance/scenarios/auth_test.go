@@ -44,9 +44,9 @@ func TestPrivateRegistryAuth(t *testing.T) {
 		{name: "no auth", task: "no-auth", wantError: []string{"401"}},
 		{name: "wrong password", task: "wrong-password", wantError: []string{privateHost}},
 		{name: "plugin auth", task: "no-auth", starts: true,
-			pluginAuth: "username = \"ci-bot\"\n password = \"" + fixturePassword + "\""},
+			pluginAuth: "username = \"ci-bot\"\n password = \"" + fixturePassword + "\"\n server_address = \"registry.local.test\""},
 		{name: "task auth wins over the plugin's", task: "task-auth", starts: true,
-			pluginAuth: "username = \"ci-bot\"\n password = \"@WRONG_PW@\""},
+			pluginAuth: "username = \"ci-bot\"\n password = \"@WRONG_PW@\"\n server_address = \"registry.local.test\""},
 		{name: "a login that was there before stays", task: "task-auth", starts: true,
 			preLogin: true, loginStays: true},
 		// The README: "auth {} in the task ... is used for the pull". A

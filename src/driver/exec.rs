@@ -27,6 +27,10 @@ type ResponseStream = Pin<Box<dyn Stream<Item = Result<ExecTaskStreamingResponse
 /// End-of-transmission: what a terminal sends for Ctrl-D.
 const EOT: u8 = 0x04;
 const DEFAULT_TERMINAL: (u16, u16) = (24, 80);
+/// How long a TTY exec waits for Nomad's first terminal size.
+const FIRST_SIZE_WAIT: Duration = Duration::from_millis(250);
+/// When the CLI is surely listening for SIGWINCH.
+const RESIZE_NUDGE_AFTER: Duration = Duration::from_millis(400);
 
 impl Driver {
     pub(super) async fn exec_task(
@@ -82,7 +86,12 @@ impl Driver {
         let container = task.container().to_string();
         tracing::info!(task_id = %setup.task_id, tty = setup.tty, "streaming exec started");
         if setup.tty {
-            let pty = open_terminal()?;
+            // Nomad's client sends the terminal size right after the setup.
+            // Opening the PTY at that size before the CLI starts avoids a
+            // resize racing the CLI's start-up.
+            let first = next_message_soon(&mut incoming).await;
+            let size = first.as_ref().and_then(|message| message.tty_size.clone());
+            let pty = open_terminal(size.map(|s| (s.height, s.width)))?;
             let child = cli
                 .exec_spawn(
                     &container,
@@ -90,7 +99,8 @@ impl Driver {
                     ExecStdio::Terminal(pty.secondary),
                 )
                 .map_err(DriverError::cli("starting the command in the container"))?;
-            tokio::spawn(run_terminal(child, pty.primary, incoming, sender));
+            nudge_resize_later(child.id());
+            tokio::spawn(run_terminal(child, pty.primary, first, incoming, sender));
         } else {
             let child = cli
                 .exec_spawn(&container, &setup.command, ExecStdio::Pipes)
@@ -108,8 +118,32 @@ struct Terminal {
     secondary: OwnedFd,
 }
 
-fn open_terminal() -> Result<Terminal, DriverError> {
-    let (rows, cols) = DEFAULT_TERMINAL;
+/// The next client message if one comes within a moment.
+async fn next_message_soon(
+    incoming: &mut Streaming<ExecTaskStreamingRequest>,
+) -> Option<ExecTaskStreamingRequest> {
+    match tokio::time::timeout(FIRST_SIZE_WAIT, incoming.message()).await {
+        Ok(Ok(message)) => message,
+        _ => None,
+    }
+}
+
+/// A resize can land before the CLI listens for SIGWINCH; one more, once it
+/// surely listens, makes it read the terminal's size again.
+fn nudge_resize_later(pid: Option<u32>) {
+    let Some(pid) = pid else { return };
+    tokio::spawn(async move {
+        tokio::time::sleep(RESIZE_NUDGE_AFTER).await;
+        // SAFETY: a signal to the process group the CLI leads (setsid).
+        unsafe {
+            libc::kill(-(pid as libc::pid_t), libc::SIGWINCH);
+        }
+    });
+}
+
+fn open_terminal(size: Option<(i32, i32)>) -> Result<Terminal, DriverError> {
+    let clamp = |value: i32| value.clamp(1, u16::MAX as i32) as u16;
+    let (rows, cols) = size.map_or(DEFAULT_TERMINAL, |(rows, cols)| (clamp(rows), clamp(cols)));
     let size = nix::pty::Winsize {
         ws_row: rows,
         ws_col: cols,
@@ -141,6 +175,7 @@ fn resize(primary: &OwnedFd, height: i32, width: i32) {
 async fn run_terminal(
     mut child: Child,
     primary: OwnedFd,
+    first: Option<ExecTaskStreamingRequest>,
     incoming: Streaming<ExecTaskStreamingRequest>,
     outbox: Outbox,
 ) {
@@ -154,7 +189,13 @@ async fn run_terminal(
     };
 
     let output = tokio::spawn(pump_output(reader, outbox.clone(), Channel::Stdout));
-    let input = tokio::spawn(pump_input(incoming, Some(writer), Some(primary), true));
+    let input = tokio::spawn(pump_input(
+        first,
+        incoming,
+        Some(writer),
+        Some(primary),
+        true,
+    ));
     finish(child, vec![output], input, &outbox).await;
 }
 
@@ -173,7 +214,7 @@ async fn run_pipes(
         tokio::spawn(pump_output(stdout, outbox.clone(), Channel::Stdout)),
         tokio::spawn(pump_output(stderr, outbox.clone(), Channel::Stderr)),
     ];
-    let input = tokio::spawn(pump_input(incoming, Some(stdin), None, false));
+    let input = tokio::spawn(pump_input(None, incoming, Some(stdin), None, false));
     finish(child, outputs, input, &outbox).await;
 }
 
@@ -267,12 +308,21 @@ async fn pump_output(mut source: impl AsyncRead + Unpin, outbox: Outbox, channel
 /// Feeds the client's messages to the command: stdin bytes, stdin close,
 /// terminal resizes; empty keep-alive messages are ignored.
 async fn pump_input(
+    first: Option<ExecTaskStreamingRequest>,
     mut incoming: Streaming<ExecTaskStreamingRequest>,
     mut stdin: Option<impl AsyncWrite + Unpin>,
     terminal: Option<OwnedFd>,
     tty: bool,
 ) {
-    while let Some(Ok(message)) = incoming.next().await {
+    let mut pending = first;
+    loop {
+        let message = match pending.take() {
+            Some(message) => message,
+            None => match incoming.next().await {
+                Some(Ok(message)) => message,
+                _ => break,
+            },
+        };
         if let (Some(size), Some(primary)) = (&message.tty_size, &terminal) {
             resize(primary, size.height, size.width);
         }
