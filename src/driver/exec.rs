@@ -90,7 +90,7 @@ impl Driver {
             // Opening the PTY at that size before the CLI starts avoids a
             // resize racing the CLI's start-up.
             let first = next_message_soon(&mut incoming).await;
-            let size = first.as_ref().and_then(|message| message.tty_size.clone());
+            let size = first.as_ref().and_then(|message| message.tty_size);
             let pty = open_terminal(size.map(|s| (s.height, s.width)))?;
             let child = cli
                 .exec_spawn(

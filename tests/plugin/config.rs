@@ -156,27 +156,7 @@ async fn private_image_without_credentials_is_a_final_error_naming_the_registry_
 #[tokio::test]
 async fn an_existing_registry_login_is_used_and_left_in_place() {
     let standin = Standin::new();
-    let mut login = std::process::Command::new(standin_binary())
-        .args([
-            "registry",
-            "login",
-            "--password-stdin",
-            "--username",
-            "ci-bot",
-            "registry.local.test",
-        ])
-        .env("CONTAINER_STANDIN_ROOT", standin.root.path())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    login
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(REGISTRY_PASSWORD.as_bytes())
-        .unwrap();
-    assert!(login.wait().unwrap().success());
+    login_as_ci_bot(&standin);
 
     let plugin = configured_plugin(&standin).await;
     let dir = TaskDir::new("shared");

@@ -7,16 +7,18 @@ use nomad_driver_container::proto::drivers::*;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, start, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, EXIT_LIMIT};
 
 #[tokio::test]
 async fn exec_task_returns_both_streams_and_the_exit_code() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("host");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, _handle) = running_task(
+        &plugin,
+        "host",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let response = plugin
         .driver()
@@ -106,10 +108,12 @@ async fn fingerprint_is_undetected_without_the_cli() {
 async fn streaming_exec_with_a_tty_runs_input_resizes_and_returns_the_exit_code() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("shell");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, _handle) = running_task(
+        &plugin,
+        "shell",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let (sender, receiver) = tokio::sync::mpsc::channel(8);
     let setup = ExecTaskStreamingRequest {
@@ -186,10 +190,8 @@ async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
     let standin = Standin::new();
     standin.set_knobs(r#"{"stats_interval_ms": 200}"#);
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("busy");
-    let task = dir.task_config(&shell_task("echo ready; while true; do :; done"));
-    start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, _handle) =
+        running_task(&plugin, "busy", "echo ready; while true; do :; done").await;
 
     let request = TaskStatsRequest {
         task_id: task.id.clone(),

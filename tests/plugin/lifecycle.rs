@@ -10,7 +10,7 @@ use rmpv::Value;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, start, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, start, EXIT_LIMIT};
 
 #[tokio::test]
 async fn handshake_line_health_and_plugin_info_match_what_nomad_expects() {
@@ -329,10 +329,12 @@ async fn signal_task_delivers_the_named_signal() {
 async fn stop_with_detach_leaves_the_container_running() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("detached");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    let handle = start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, handle) = running_task(
+        &plugin,
+        "detached",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     plugin
         .driver()

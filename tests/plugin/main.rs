@@ -39,3 +39,16 @@ pub async fn start(plugin: &Plugin, task: TaskConfig) -> TaskHandle {
         ),
     }
 }
+
+/// Starts a task running `script` and waits until it printed "ready".
+pub async fn running_task(
+    plugin: &Plugin,
+    name: &str,
+    script: &str,
+) -> (TaskDir, TaskConfig, TaskHandle) {
+    let dir = TaskDir::new(name);
+    let task = dir.task_config(&shell_task(script));
+    let handle = start(plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    (dir, task, handle)
+}

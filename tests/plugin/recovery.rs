@@ -5,7 +5,7 @@ use std::time::Duration;
 use nomad_driver_container::proto::drivers::*;
 
 use crate::support::*;
-use crate::{configured_plugin, start, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, start, EXIT_LIMIT};
 
 #[tokio::test]
 async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_line_once() {
@@ -55,10 +55,12 @@ async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_l
 async fn supervisor_killed_reports_minus_one_with_the_reason_never_zero() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("orphaned");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    let handle = start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, handle) = running_task(
+        &plugin,
+        "orphaned",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let state: serde_json::Value = serde_json::from_slice(&handle.driver_state).unwrap();
     let supervisor = state["supervisor_pid"].as_u64().unwrap() as i32;
@@ -161,10 +163,8 @@ async fn recovering_after_the_task_exited_meanwhile_reports_its_recorded_exit() 
 async fn a_removed_socket_file_still_yields_the_recorded_exit_after_recovery() {
     let standin = Standin::new();
     let mut first = configured_plugin(&standin).await;
-    let dir = TaskDir::new("unreachable");
-    let task = dir.task_config(&shell_task("echo ready; sleep 2; exit 7"));
-    let handle = start(&first, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, handle) =
+        running_task(&first, "unreachable", "echo ready; sleep 2; exit 7").await;
     first.kill_hard();
     // A temp cleaner (or anything else) removed the supervisor's socket.
     std::fs::remove_file(driver_state(&handle, "socket_path").as_str().unwrap()).unwrap();
@@ -190,10 +190,12 @@ async fn an_unknown_container_state_is_not_taken_for_an_exit() {
     );
     let plugin = Plugin::launch(&standin).await;
     plugin.configure(&cli, &[]).await;
-    let dir = TaskDir::new("unsure");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    let handle = start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, handle) = running_task(
+        &plugin,
+        "unsure",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let supervisor = driver_state(&handle, "supervisor_pid").as_i64().unwrap() as i32;
     nix::sys::signal::kill(
@@ -225,10 +227,12 @@ async fn an_unknown_container_state_is_not_taken_for_an_exit() {
 async fn stop_after_apples_service_restarted_still_ends_the_task() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("orphaned-vm");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (dir, task, _handle) = running_task(
+        &plugin,
+        "orphaned-vm",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     // Apple's API server restarts: every container now reads "stopped" and
     // `container stop` does nothing, while the VM still runs.
@@ -266,10 +270,12 @@ fn driver_state_name(dir: &TaskDir) -> String {
 async fn a_streaming_exec_does_not_outlive_a_killed_plugin() {
     let standin = Standin::new();
     let mut plugin = configured_plugin(&standin).await;
-    let dir = TaskDir::new("execd");
-    let task = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
-    start(&plugin, task.clone()).await;
-    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let (_dir, task, _handle) = running_task(
+        &plugin,
+        "execd",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     let setup = exec_task_streaming_request::Setup {
