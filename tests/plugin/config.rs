@@ -604,3 +604,75 @@ async fn a_login_left_by_a_killed_plugin_serves_no_later_job() {
         .unwrap_err();
     assert!(status.message().contains("401"), "{}", status.message());
 }
+
+#[tokio::test]
+async fn ssh_agent_forwards_the_configured_socket() {
+    let standin = Standin::new();
+    let agent_dir = tempfile::tempdir().unwrap();
+    let socket = agent_dir.path().join("agent.sock");
+    let _agent = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let plugin = Plugin::launch(&standin).await;
+    let path = Value::from(socket.to_str().unwrap());
+    plugin
+        .configure(&standin_binary(), &[("ssh_auth_sock", path)])
+        .await;
+
+    let dir = TaskDir::new("agent-user");
+    let config = with(shell_task("true"), "ssh_agent", Value::from(true));
+    let handle = start(&plugin, dir.task_config(&config)).await;
+    let container = driver_state(&handle, "container");
+    assert_eq!(
+        inspect(&standin, container.as_str().unwrap())["configuration"]["ssh"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn disabled_log_collection_is_a_capability_and_leaves_the_fifos_unopened() {
+    let standin = Standin::new();
+    let plugin = Plugin::launch(&standin).await;
+    plugin
+        .configure(
+            &standin_binary(),
+            &[("disable_log_collection", Value::from(true))],
+        )
+        .await;
+    let capabilities = plugin
+        .driver()
+        .capabilities(CapabilitiesRequest {})
+        .await
+        .unwrap();
+    assert!(
+        capabilities
+            .into_inner()
+            .capabilities
+            .unwrap()
+            .disable_log_collection
+    );
+
+    // Nobody creates or reads the FIFOs then: opening them would hang.
+    let dir = TaskDir::new("quiet");
+    let mut task = dir.task_config(&shell_task("echo unheard; exit 4"));
+    task.stdout_path = dir
+        .alloc
+        .path()
+        .join("alloc/logs/.nobody.stdout.fifo")
+        .display()
+        .to_string();
+    task.stderr_path = dir
+        .alloc
+        .path()
+        .join("alloc/logs/.nobody.stderr.fifo")
+        .display()
+        .to_string();
+    for path in [&task.stdout_path, &task.stderr_path] {
+        nix::unistd::mkfifo(
+            path.as_str(),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+    }
+    start(&plugin, task.clone()).await;
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 4);
+}
