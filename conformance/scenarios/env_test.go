@@ -74,6 +74,9 @@ func requiredBinary(t *testing.T, name string) string {
 func (e *testEnv) pluginEnv() []string {
 	return []string{
 		standinRootEnv + "=" + e.standinRoot,
+		// The driver's per-user runtime files (registry-login markers),
+		// one set per stand-in, as one Apple service goes with one host.
+		"NOMAD_DRIVER_CONTAINER_RUNTIME_DIR=" + filepath.Join(e.standinRoot, "runtime"),
 		"PATH=" + filepath.Dir(e.containerBin) + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
 }

@@ -137,7 +137,7 @@ async fn pull_logged_in(
 }
 
 fn marker_dir() -> PathBuf {
-    super::state::short_socket_dir().join("registry-logins")
+    super::state::runtime_dir().join("registry-logins")
 }
 
 fn login_marker(host: &str) -> PathBuf {
@@ -154,13 +154,16 @@ fn login_marker(host: &str) -> PathBuf {
     marker_dir().join(name)
 }
 
+/// The marker holds the host and our pid: a marker whose process still
+/// runs belongs to a pull in progress, not to a crash.
 fn write_marker(path: &Path, host: &str) {
     use std::os::unix::fs::DirBuilderExt;
     let created = std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(marker_dir());
-    if let Err(error) = created.and_then(|()| std::fs::write(path, host)) {
+    let contents = format!("{host}\n{}\n", std::process::id());
+    if let Err(error) = created.and_then(|()| std::fs::write(path, contents)) {
         tracing::warn!(path = %path.display(), error = %error, "cannot record a registry login");
     }
 }
@@ -171,11 +174,18 @@ async fn sweep_stale_logins(cli: &ContainerCli) {
         return;
     };
     for entry in entries.flatten() {
-        let Ok(host) = std::fs::read_to_string(entry.path()) else {
+        let Ok(contents) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
+        let mut lines = contents.lines();
+        let host = lines.next().unwrap_or_default().trim().to_string();
+        let writer: Option<i32> = lines.next().and_then(|pid| pid.trim().parse().ok());
+        // SAFETY: signal 0 only checks that the process exists.
+        if writer.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0) {
+            continue;
+        }
         tracing::warn!(host = %host, "removing a registry login a killed plugin left behind");
-        if cli.registry_logout(host.trim()).await.is_ok() {
+        if host.is_empty() || cli.registry_logout(&host).await.is_ok() {
             let _ = std::fs::remove_file(entry.path());
         }
     }

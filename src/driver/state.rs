@@ -96,19 +96,25 @@ fn short_socket_path(
     short_socket_dir().join(format!("{:016x}.sock", hasher.finish()))
 }
 
-/// Environment variable naming the directory for per-user runtime files
-/// (sockets whose natural path is too long, registry-login markers).
+/// Environment variable naming the directory for the driver's per-user
+/// runtime records (registry-login markers).
 pub const RUNTIME_DIR_ENV: &str = "NOMAD_DRIVER_CONTAINER_RUNTIME_DIR";
 
-/// A short per-user directory: `$NOMAD_DRIVER_CONTAINER_RUNTIME_DIR`, else
-/// `/tmp/nomad-driver-container-<uid>`.
+/// A short per-user directory for sockets whose natural path is too long
+/// for macOS's 104-byte limit: `/tmp/nomad-driver-container-<uid>`.
 pub fn short_socket_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os(RUNTIME_DIR_ENV).filter(|dir| !dir.is_empty()) {
-        return PathBuf::from(dir);
-    }
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
     PathBuf::from(format!("/tmp/nomad-driver-container-{uid}"))
+}
+
+/// Where per-user runtime records live: `$NOMAD_DRIVER_CONTAINER_RUNTIME_DIR`,
+/// else the short per-user directory.
+pub fn runtime_dir() -> PathBuf {
+    std::env::var_os(RUNTIME_DIR_ENV)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(short_socket_dir)
 }
 
 #[cfg(test)]
