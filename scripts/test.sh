@@ -16,7 +16,15 @@ need cargo "install Rust from https://rustup.rs"
 need go "install Go 1.24 or newer"
 
 step "formatting and lints"
-rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if command -v rustup >/dev/null 2>&1; then
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+fi
+for tool in fmt clippy; do
+  cargo "$tool" --version >/dev/null 2>&1 || {
+    echo "error: 'cargo $tool' is missing; install Rust with rustup (https://rustup.rs)" >&2
+    exit 1
+  }
+done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

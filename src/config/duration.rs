@@ -6,6 +6,12 @@ use std::time::Duration;
 /// Parses a Go-style duration. Negative durations are refused because every
 /// duration we take is a timeout.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    parse(text).map_err(|reason| {
+        format!("{reason}; write a duration such as \"90s\", \"5m\" or \"1h30m\"")
+    })
+}
+
+fn parse(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
     if trimmed == "0" {
         return Ok(Duration::ZERO);

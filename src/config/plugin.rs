@@ -98,7 +98,7 @@ fn entries() -> Vec<SchemaEntry> {
         .with_default("{ create = false }"),
         SchemaEntry::block(
             "auth",
-            auth_entries(),
+            plugin_auth_entries(),
             "Registry credentials for images on `server_address` (required here) when a \
              task gives none. The password is sent on stdin only.",
         ),
@@ -138,6 +138,16 @@ pub fn plugin_config_schema() -> Spec {
 /// The documented entries, for generated reference tables.
 pub fn plugin_config_entries() -> Vec<SchemaEntry> {
     entries()
+}
+
+fn plugin_auth_entries() -> Vec<SchemaEntry> {
+    let mut entries = auth_entries();
+    for entry in &mut entries {
+        if entry.key == "server_address" {
+            entry.doc = "Registry host these credentials are for (required).";
+        }
+    }
+    entries
 }
 
 /// Plugin-level credentials must name their registry: they are offered to

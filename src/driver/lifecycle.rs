@@ -65,6 +65,11 @@ impl Driver {
                         reason = %reason,
                         "using the image's stop signal instead",
                     );
+                    let message = format!(
+                        "kill_signal {name:?} is not a signal Linux knows ({reason}); \
+                         stopping with the image's stop signal instead"
+                    );
+                    self.inner.events.emit(&task.target, message, &[]);
                     None
                 }
             },

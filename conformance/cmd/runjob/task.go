@@ -6,6 +6,9 @@ import (
 	"os"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/nomad-driver-container/conformance/harness"
 	driverpb "github.com/nomad-driver-container/conformance/proto/drivers"
 )
@@ -67,9 +70,15 @@ func waitOrStop(ctx context.Context, opts *options, runner *harness.TaskRunner) 
 	if err == nil {
 		return exit, nil
 	}
-	if waitCtx.Err() == nil {
+	// The deadline travels to the plugin as grpc-timeout, so the server may
+	// end the call ("Timeout expired") a moment before our own context
+	// notices: both mean the wait ran out, not that the task failed.
+	code := status.Code(err)
+	ranOut := waitCtx.Err() != nil || code == codes.Canceled || code == codes.DeadlineExceeded
+	if !ranOut {
 		return exit, err
 	}
+	interrupted := ctx.Err() != nil
 
 	fmt.Printf("==> stopping task %q (signal %q, timeout %s)\n",
 		runner.Task.Name, runner.Task.KillSignal, runner.Task.KillTimeout)
@@ -78,6 +87,9 @@ func waitOrStop(ctx context.Context, opts *options, runner *harness.TaskRunner) 
 	exit, err = runner.Kill(killCtx)
 	if err != nil {
 		return exit, err
+	}
+	if interrupted {
+		return exit, fmt.Errorf("interrupted; task stopped: %s", exit)
 	}
 	if opts.stopAfter == 0 || limit < opts.stopAfter {
 		return exit, fmt.Errorf("task did not exit within -timeout %s; stopped: %s", opts.timeout, exit)

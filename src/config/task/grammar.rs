@@ -121,8 +121,11 @@ pub fn platform_problem(platform: &str) -> Option<&'static str> {
     if !(2..=3).contains(&parts.len()) || parts.iter().any(|part| part.is_empty()) {
         return Some("expected os/arch or os/arch/variant, e.g. linux/amd64");
     }
-    if !matches!(parts[0], "linux" | "windows" | "darwin") {
-        return Some("the operating system must be linux, windows or darwin");
+    if parts[0] != "linux" {
+        return Some("Apple's container platform runs linux images only");
+    }
+    if !matches!(parts[1], "arm64" | "amd64") {
+        return Some("the architecture must be arm64, or amd64 (which runs under Rosetta)");
     }
     None
 }
@@ -215,6 +218,8 @@ mod tests {
         assert_eq!(platform_problem("linux/arm64/v8"), None);
         assert!(platform_problem("amd64").is_some());
         assert!(platform_problem("plan9/amd64").is_some());
+        assert!(platform_problem("windows/sparc").is_some());
+        assert!(platform_problem("linux/sparc").is_some());
     }
 
     #[test]
