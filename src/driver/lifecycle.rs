@@ -176,7 +176,10 @@ impl Driver {
             if !settled {
                 // Nothing may outlive Destroy: a CLI that hangs with its
                 // container gone is killed, and its supervisor ends with it.
-                tracing::warn!(task_id = %id, "no exit after the container was removed; killing its CLI");
+                tracing::warn!(
+                    task_id = %id,
+                    "no exit after the container was removed; killing its CLI",
+                );
                 task.kill_cli();
                 let _ = tokio::time::timeout(CLI_SETTLE, task.wait()).await;
             }

@@ -130,7 +130,11 @@ async fn pull_logged_in(
             let _ = std::fs::remove_file(&marker);
         }
         Err(error) => {
-            tracing::warn!(host = %host, error = %error, "removing the task's registry login failed")
+            tracing::warn!(
+                host = %host,
+                error = %error,
+                "removing the task's registry login failed",
+            )
         }
     }
     pulled

@@ -141,7 +141,11 @@ impl Driver {
             Err(error) => {
                 // Nothing will destroy a task that never started: clean up.
                 if let Err(cleanup) = cli.delete_force(&name).await {
-                    tracing::warn!(container = %name, error = %cleanup, "cleanup after a failed start failed");
+                    tracing::warn!(
+                        container = %name,
+                        error = %cleanup,
+                        "cleanup after a failed start failed",
+                    );
                 }
                 return Err(error);
             }
@@ -246,7 +250,10 @@ impl Driver {
                 )));
             }
         }
-        tracing::info!(container = %options.name, "removing a leftover container from an earlier start");
+        tracing::info!(
+            container = %options.name,
+            "removing a leftover container from an earlier start",
+        );
         cli.delete_force(&options.name)
             .await
             .map_err(DriverError::cli("removing a leftover container"))
@@ -409,7 +416,10 @@ async fn network_override(
         }
     }
     if address.is_none() {
-        tracing::warn!(container = %name, "container reported no address; services with address_mode = \"driver\" get none");
+        tracing::warn!(
+            container = %name,
+            "container reported no address; services with address_mode = \"driver\" get none",
+        );
     }
     Some(NetworkOverride {
         port_map: publishing.port_map,
@@ -457,7 +467,10 @@ fn remove_earlier_env_files(paths: &TaskPaths) {
     for attempt in entries.flatten() {
         let env_file = attempt.path().join("env");
         if env_file.exists() {
-            tracing::info!(path = %env_file.display(), "removing an env file an interrupted start left");
+            tracing::info!(
+                path = %env_file.display(),
+                "removing an env file an interrupted start left",
+            );
             let _ = std::fs::remove_file(env_file);
         }
     }

@@ -176,7 +176,11 @@ async fn observe_until_stopped(task: &TaskEntry, cli: &ContainerCli, reason: Str
             // Running, stopping, or a state we do not know: still there.
             Ok(Some(_)) => {}
             Err(error) => {
-                tracing::debug!(task_id = %task.id(), error = %error, "inspect failed while watching");
+                tracing::debug!(
+                    task_id = %task.id(),
+                    error = %error,
+                    "inspect failed while watching",
+                );
             }
         }
         tokio::time::sleep(OBSERVE_INTERVAL).await;

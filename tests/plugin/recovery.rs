@@ -186,7 +186,10 @@ async fn an_unknown_container_state_is_not_taken_for_an_exit() {
     let tools = tempfile::tempdir().unwrap();
     let cli = cli_wrapper(
         tools.path(),
-        r#"if [ "$1" = inspect ]; then "$REAL" "$@" | sed 's/"state" : "running"/"state" : "unknown"/'; exit ${PIPESTATUS[0]}; fi"#,
+        concat!(
+            r#"if [ "$1" = inspect ]; then "$REAL" "$@""#,
+            r#" | sed 's/"state" : "running"/"state" : "unknown"/'; exit ${PIPESTATUS[0]}; fi"#,
+        ),
     );
     let plugin = Plugin::launch(&standin).await;
     plugin.configure(&cli, &[]).await;

@@ -171,7 +171,8 @@ fn capabilities_are_normalised_and_unknown_ones_named() {
     .unwrap();
     assert_eq!(config.cap_add, ["CAP_NET_ADMIN"]);
     assert_eq!(config.cap_drop, ["ALL"]);
-    assert!(error_of(&[("cap_add", strings(&["CAP_FLY"]))]).starts_with("cap_add[0] = \"CAP_FLY\""));
+    let error = error_of(&[("cap_add", strings(&["CAP_FLY"]))]);
+    assert!(error.starts_with("cap_add[0] = \"CAP_FLY\""), "{error}");
 }
 
 #[test]
