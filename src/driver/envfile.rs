@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::config::task::grammar::{env_name_problem, is_env_file_newline};
+use crate::config::task::grammar::{env_name_problem, env_value_problem};
 
 /// Nomad's task environment first, then the task config's `env` on top.
 pub fn merge_env(
@@ -37,11 +37,8 @@ pub fn render(env: &BTreeMap<String, String>) -> Result<String, String> {
         if let Some(problem) = env_name_problem(name) {
             return Err(format!("environment variable {name:?}: {problem}"));
         }
-        if value.chars().any(is_env_file_newline) {
-            return Err(format!(
-                "environment variable {name:?}: its value contains a line break, which \
-                 Apple's env-file format cannot carry"
-            ));
+        if let Some(problem) = env_value_problem(value) {
+            return Err(format!("environment variable {name:?}: {problem}"));
         }
         contents.push_str(name);
         contents.push('=');
@@ -68,7 +65,7 @@ pub fn write(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 pub fn parse_like_apple(contents: &str) -> BTreeMap<String, String> {
     contents
-        .split(is_env_file_newline)
+        .split(crate::config::task::grammar::is_env_file_newline)
         .map(|line| line.trim_start())
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .filter_map(|line| line.split_once('='))
@@ -113,6 +110,12 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_nul_from_nomads_own_env_is_refused_too() {
+        let env = BTreeMap::from([("FROM_NOMAD".to_string(), "a\0b".to_string())]);
+        assert!(render(&env).unwrap_err().contains("NUL"));
     }
 
     #[test]

@@ -56,21 +56,25 @@ pub fn vm_size(resources: Option<&Resources>, topology: Option<&ClientTopology>)
     }
 }
 
+/// MHz of one core: the first usable core's speed in the topology Nomad's
+/// client sent, else [`FALLBACK_CORE_MHZ`].
+pub fn core_mhz(topology: Option<&ClientTopology>) -> u64 {
+    topology
+        .into_iter()
+        .flat_map(|t| t.cores.iter())
+        .filter(|core| !core.disable)
+        .map(|core| core.max_speed.max(core.base_speed).max(core.guess_speed))
+        .find(|speed| *speed > 0)
+        .unwrap_or(FALLBACK_CORE_MHZ)
+}
+
 fn cpus_for_mhz(mhz: i64, topology: Option<&ClientTopology>) -> Option<u64> {
     if mhz <= 0 {
         return None;
     }
-    let usable: Vec<_> = topology
-        .map(|t| t.cores.iter().filter(|core| !core.disable).collect())
-        .unwrap_or_default();
-    let core_mhz = usable
-        .iter()
-        .map(|core| core.max_speed.max(core.base_speed).max(core.guess_speed))
-        .find(|speed| *speed > 0)
-        .unwrap_or(FALLBACK_CORE_MHZ);
-
-    let wanted = (mhz as u64).div_ceil(core_mhz).max(1);
-    let host_cores = usable.len() as u64;
+    let wanted = (mhz as u64).div_ceil(core_mhz(topology)).max(1);
+    let host_cores =
+        topology.map_or(0, |t| t.cores.iter().filter(|core| !core.disable).count()) as u64;
     Some(if host_cores > 0 {
         wanted.min(host_cores)
     } else {

@@ -17,7 +17,7 @@ use tokio_stream::Stream;
 use tonic::Status;
 
 use super::events::now_timestamp;
-use super::resources::FALLBACK_CORE_MHZ;
+use super::resources::core_mhz;
 use super::{Driver, DriverError};
 use crate::proto::drivers::{
     cpu_usage, memory_usage, CpuUsage, MemoryUsage, TaskResourceUsage, TaskStats, TaskStatsResponse,
@@ -209,18 +209,7 @@ impl Driver {
     /// MHz of one core, from the topology Nomad's client sent.
     fn core_mhz(&self) -> f64 {
         let settings = super::read_lock(&self.inner.settings);
-        let speed = settings
-            .as_ref()
-            .and_then(|s| s.topology.as_ref())
-            .and_then(|t| {
-                t.cores
-                    .iter()
-                    .filter(|core| !core.disable)
-                    .map(|core| core.max_speed.max(core.base_speed).max(core.guess_speed))
-                    .find(|speed| *speed > 0)
-            })
-            .unwrap_or(FALLBACK_CORE_MHZ);
-        speed as f64
+        core_mhz(settings.as_ref().and_then(|s| s.topology.as_ref())) as f64
     }
 }
 

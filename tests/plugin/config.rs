@@ -5,7 +5,7 @@ use nomad_driver_container::proto::drivers::*;
 use rmpv::Value;
 
 use crate::support::*;
-use crate::{configured_plugin, start, EXIT_LIMIT};
+use crate::{configured_plugin, start, start_error, EXIT_LIMIT};
 
 #[tokio::test]
 async fn garbage_msgpack_config_is_a_final_start_error_naming_the_problem() {
@@ -15,11 +15,7 @@ async fn garbage_msgpack_config_is_a_final_start_error_naming_the_problem() {
     let mut task = dir.task_config(&shell_task("true"));
     task.msgpack_driver_config = vec![0xc1, 0x00, 0xff];
 
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest { task: Some(task) })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, task).await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(
         status.message().contains("not valid cty-msgpack"),
@@ -36,13 +32,7 @@ async fn missing_image_is_a_final_start_error_naming_the_key() {
     let dir = TaskDir::new("noimage");
     let mut config = shell_task("true");
     config[0].1 = Value::Nil;
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, dir.task_config(&config)).await;
     assert_eq!(status.message(), "invalid task config: image is required");
     assert_eq!(recoverable_detail(&status), Some(false));
 }
@@ -137,13 +127,7 @@ async fn private_image_without_credentials_is_a_final_error_naming_the_registry_
     let plugin = configured_plugin(&standin).await;
     let dir = TaskDir::new("denied");
     let config = with(shell_task("true"), "image", Value::from(PRIVATE_IMAGE));
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, dir.task_config(&config)).await;
     assert!(
         status.message().contains(PRIVATE_IMAGE),
         "{}",
@@ -182,13 +166,7 @@ async fn unreachable_registry_is_a_retryable_start_error() {
         "image",
         Value::from("registry.nowhere.test/app:1"),
     );
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, dir.task_config(&config)).await;
     assert!(
         status.message().contains("registry.nowhere.test/app:1"),
         "{}",
@@ -311,13 +289,7 @@ async fn host_path_outside_the_task_directory_needs_volumes_enabled() {
 
     let refused = configured_plugin(&standin).await;
     let dir = TaskDir::new("strict");
-    let status = refused
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&refused, dir.task_config(&config)).await;
     assert!(
         status.message().contains("volumes[0]"),
         "{}",
@@ -378,13 +350,7 @@ async fn task_network_mode_shares_the_peer_network_and_exposes_its_address() {
     let early = TaskDir::new("sidecar");
     let mut early_task = early.task_config(&sidecar_config);
     early_task.alloc_id = dir.alloc_id.clone();
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(early_task),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, early_task).await;
     assert!(
         status.message().contains("task main"),
         "{}",
@@ -417,13 +383,7 @@ async fn ssh_agent_without_a_socket_is_refused_clearly() {
         .await;
     let dir = TaskDir::new("agentless");
     let config = with(shell_task("true"), "ssh_agent", Value::from(true));
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, dir.task_config(&config)).await;
     assert!(
         status.message().contains("/nonexistent/agent.sock"),
         "{}",
@@ -470,13 +430,7 @@ async fn an_image_that_reads_as_a_cli_flag_is_refused_before_any_cli_call() {
         "image",
         Value::from("--volume=/:/hostroot"),
     );
-    let status = plugin
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(dir.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&plugin, dir.task_config(&config)).await;
     assert!(
         status
             .message()
@@ -524,13 +478,7 @@ async fn the_private_state_directory_cannot_be_mounted_into_the_task() {
     {
         let dir = TaskDir::new(&format!("peeker{index}"));
         let config = with(shell_task("true"), "volumes", strings(&[source]));
-        let status = plugin
-            .driver()
-            .start_task(StartTaskRequest {
-                task: Some(dir.task_config(&config)),
-            })
-            .await
-            .unwrap_err();
+        let status = start_error(&plugin, dir.task_config(&config)).await;
         assert!(
             status.message().contains("cannot be mounted"),
             "{source}: {}",
@@ -595,13 +543,7 @@ async fn a_login_left_by_a_killed_plugin_serves_no_later_job() {
         "image",
         Value::from("registry.local.test/private/app:latest"),
     );
-    let status = second
-        .driver()
-        .start_task(StartTaskRequest {
-            task: Some(thief.task_config(&config)),
-        })
-        .await
-        .unwrap_err();
+    let status = start_error(&second, thief.task_config(&config)).await;
     assert!(status.message().contains("401"), "{}", status.message());
 }
 

@@ -52,3 +52,12 @@ pub async fn running_task(
     dir.stdout.wait_for("ready", EXIT_LIMIT).await;
     (dir, task, handle)
 }
+
+/// Starts a task that must be refused; returns the status Nomad would get.
+pub async fn start_error(plugin: &Plugin, task: TaskConfig) -> tonic::Status {
+    let request = StartTaskRequest { task: Some(task) };
+    match plugin.driver().start_task(request).await {
+        Ok(_) => panic!("StartTask succeeded; plugin log:\n{}", plugin.log()),
+        Err(status) => status,
+    }
+}

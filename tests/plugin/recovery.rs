@@ -273,7 +273,7 @@ fn driver_state_name(dir: &TaskDir) -> String {
 async fn a_streaming_exec_does_not_outlive_a_killed_plugin() {
     let standin = Standin::new();
     let mut plugin = configured_plugin(&standin).await;
-    let (_dir, task, _handle) = running_task(
+    let (dir, task, _handle) = running_task(
         &plugin,
         "execd",
         "echo ready; while true; do sleep 0.1; done",
@@ -302,7 +302,12 @@ async fn a_streaming_exec_does_not_outlive_a_killed_plugin() {
         .exec_task_streaming(tokio_stream::wrappers::ReceiverStream::new(receiver))
         .await
         .unwrap();
-    let exec_cli = format!("{} exec", standin_binary().display());
+    // This test's exec CLI only: other tests may run exec sessions too.
+    let container = driver_state_name(&dir);
+    let exec_cli = format!(
+        "{} exec --interactive {container}",
+        standin_binary().display()
+    );
     let started = || !processes_matching(&exec_cli).is_empty();
     wait_until(EXIT_LIMIT, "the exec CLI to start", started).await;
 

@@ -16,6 +16,18 @@ pub fn env_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Why a variable's value cannot be written to an env file, if it cannot.
+/// The answer never quotes the value: it may be a secret.
+pub fn env_value_problem(value: &str) -> Option<&'static str> {
+    if value.contains('\0') {
+        Some("the value contains a NUL byte")
+    } else if value.chars().any(is_env_file_newline) {
+        Some("the value contains a line break, which Apple's env-file format cannot carry")
+    } else {
+        None
+    }
+}
+
 /// The characters Swift treats as line breaks when it splits an env file.
 pub fn is_env_file_newline(c: char) -> bool {
     matches!(

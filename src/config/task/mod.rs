@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::schema::{object_spec, SchemaEntry};
 use super::{parse_duration, ConfigError, ConfigObject};
 use crate::proto::hclspec::Spec;
-pub use grammar::{env_name_problem, is_env_file_newline};
+pub use grammar::{env_name_problem, env_value_problem, is_env_file_newline};
 
 /// A task's container settings, validated.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -371,19 +371,8 @@ pub fn validate_env_entry(
     if let Some(reason) = env_name_problem(name) {
         return Err(object.invalid(&format!("env.{name}"), format!("{name:?}"), reason));
     }
-    if value.contains('\0') {
-        return Err(object.invalid(
-            &format!("env.{name}"),
-            "(value not shown)",
-            "contains a NUL byte",
-        ));
-    }
-    if value.chars().any(is_env_file_newline) {
-        return Err(object.invalid(
-            &format!("env.{name}"),
-            "(value not shown)",
-            "contains a line break, which Apple's env-file format cannot carry",
-        ));
+    if let Some(reason) = grammar::env_value_problem(value) {
+        return Err(object.invalid(&format!("env.{name}"), "(value not shown)", reason));
     }
     Ok(())
 }
