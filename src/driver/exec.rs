@@ -152,6 +152,15 @@ fn open_terminal(size: Option<(i32, i32)>) -> Result<Terminal, DriverError> {
     };
     let pty = nix::pty::openpty(Some(&size), None)
         .map_err(|errno| DriverError::io("opening a pseudo-terminal")(errno.into()))?;
+    // Raw from the start: the CLI would switch it to raw itself, but bytes
+    // that arrive before it does (a Ctrl-D for stdin's close, say) must
+    // reach the container's terminal, not be read by this one's line
+    // discipline.
+    let mut modes = nix::sys::termios::tcgetattr(&pty.slave)
+        .map_err(|errno| DriverError::io("reading terminal modes")(errno.into()))?;
+    nix::sys::termios::cfmakeraw(&mut modes);
+    nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &modes)
+        .map_err(|errno| DriverError::io("setting terminal modes")(errno.into()))?;
     Ok(Terminal {
         primary: pty.master,
         secondary: pty.slave,

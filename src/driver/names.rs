@@ -25,7 +25,8 @@ pub fn container_name(alloc_id: &str, task_name: &str) -> String {
     let sanitized = sanitize(task_name);
     let unchanged = sanitized == task_name
         && sanitized.len() <= budget
-        && sanitized.starts_with(|c: char| c.is_ascii_alphanumeric());
+        && sanitized.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !looks_hashed(&sanitized);
 
     let task = if unchanged {
         sanitized
@@ -42,6 +43,16 @@ pub fn container_name(alloc_id: &str, task_name: &str) -> String {
     };
     let name = format!("{task}-{alloc}");
     name.chars().take(MAX_NAME_LEN).collect()
+}
+
+/// Ends like a hashed name (`-` and 8 hex digits); such a name gets a hash
+/// of its own, so it cannot equal another task's hashed name.
+fn looks_hashed(name: &str) -> bool {
+    name.len() > 9
+        && name.as_bytes()[name.len() - 9] == b'-'
+        && name[name.len() - 8..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit())
 }
 
 /// 32-bit FNV-1a: tiny and stable across builds and platforms, which a
@@ -201,6 +212,7 @@ mod tests {
             ("Web", "web"),
             ("frontend-worker-processor-1", "frontend-worker-processor-2"),
             ("a.b", "a-b"),
+            ("my_task", "my-task-d0978a21"),
         ];
         for (one, two) in pairs {
             assert_ne!(

@@ -145,16 +145,8 @@ fn marker_dir() -> PathBuf {
 }
 
 fn login_marker(host: &str) -> PathBuf {
-    let name: String = host
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    // Hex of the host: one file per host, whatever characters it holds.
+    let name: String = host.bytes().map(|byte| format!("{byte:02x}")).collect();
     marker_dir().join(name)
 }
 

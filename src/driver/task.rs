@@ -126,7 +126,8 @@ impl TaskEntry {
     /// records the exit as unknown and ends.
     pub fn kill_cli(&self) {
         let pid = self.cli_pid.load(Ordering::SeqCst);
-        if pid != 0 {
+        // A CLI that already ended may have had its pid reused.
+        if self.cli_alive() {
             // SAFETY: a signal to a process group we created.
             unsafe {
                 libc::kill(-(pid as libc::pid_t), libc::SIGKILL);

@@ -238,3 +238,59 @@ async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_tty_exec_whose_stdin_closes_at_once_ends_like_cat_at_end_of_file() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let script = "echo ready; while true; do sleep 0.1; done";
+    let (_dir, task, _handle) = running_task(&plugin, "catty", script).await;
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+    let setup = exec_task_streaming_request::Setup {
+        task_id: task.id.clone(),
+        command: vec!["/bin/cat".into()],
+        tty: true,
+    };
+    let size = exec_task_streaming_request::TerminalSize {
+        height: 30,
+        width: 100,
+    };
+    let close = ExecTaskStreamingIoOperation {
+        data: Vec::new(),
+        close: true,
+    };
+    for message in [
+        ExecTaskStreamingRequest {
+            setup: Some(setup),
+            ..Default::default()
+        },
+        ExecTaskStreamingRequest {
+            tty_size: Some(size),
+            ..Default::default()
+        },
+        ExecTaskStreamingRequest {
+            stdin: Some(close),
+            ..Default::default()
+        },
+    ] {
+        sender.send(message).await.unwrap();
+    }
+    let mut responses = plugin
+        .driver()
+        .exec_task_streaming(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .unwrap()
+        .into_inner();
+    let exit_code = loop {
+        let message = tokio::time::timeout(EXIT_LIMIT, responses.next())
+            .await
+            .expect("cat never saw end of file")
+            .expect("exec stream ended without an exit")
+            .unwrap();
+        if message.exited {
+            break message.result.unwrap().exit_code;
+        }
+    };
+    assert_eq!(exit_code, 0);
+}
