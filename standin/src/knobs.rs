@@ -1,6 +1,7 @@
 //! Test knobs read from `<root>/knobs.json` on every invocation, and the
 //! `calls.log` record of every invocation. See the crate README.
 
+use crate::output::garble::Garble;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,6 +23,8 @@ pub struct Knobs {
     pub stats_interval_ms: Option<u64>,
     /// Pulls fail with the DNS error for every registry host.
     pub registry_unreachable: bool,
+    /// Command key → how its JSON (or `--version` line) is spoiled.
+    pub garble: BTreeMap<String, Garble>,
 }
 
 pub const DEFAULT_STATS_INTERVAL_MS: u64 = 2000;
@@ -70,6 +73,14 @@ impl Knobs {
             .or_else(|| self.fail.get("*"))
             .cloned()
     }
+
+    /// How the output of a command known by any of `keys` is spoiled.
+    pub fn garble_for(&self, keys: &[&str]) -> Option<Garble> {
+        keys.iter()
+            .find_map(|key| self.garble.get(*key))
+            .or_else(|| self.garble.get("*"))
+            .copied()
+    }
 }
 
 /// Appends `{"ts": <unix ms>, "pid": n, "argv": [...]}` to `calls.log`.
@@ -100,6 +111,17 @@ mod tests {
             serde_json::from_str(r#"{"fail": {"create": "boom", "*": "all"}}"#).unwrap();
         assert_eq!(knobs.apply(&["create"]).as_deref(), Some("boom"));
         assert_eq!(knobs.apply(&["delete", "rm"]).as_deref(), Some("all"));
+    }
+
+    #[test]
+    fn garble_is_looked_up_like_the_other_knobs() {
+        let knobs: Knobs = serde_json::from_str(
+            r#"{"garble": {"inspect": "truncate", "*": "extra_fields"}}"#,
+        )
+        .unwrap();
+        assert_eq!(knobs.garble_for(&["inspect"]), Some(Garble::Truncate));
+        assert_eq!(knobs.garble_for(&["stats"]), Some(Garble::ExtraFields));
+        assert_eq!(Knobs::default().garble_for(&["stats"]), None);
     }
 
     #[test]

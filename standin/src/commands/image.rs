@@ -9,6 +9,7 @@ use crate::error::{failed, usage_error, CliResult};
 use crate::output::{json, table};
 use crate::registry::reference::Reference;
 use crate::registry::{images, pull as registry_pull};
+use crate::output::garble::Shape;
 use serde_json::Value;
 
 pub fn pull(context: &Context, args: &ParsedArgs) -> CliResult {
@@ -44,7 +45,7 @@ pub fn inspect(context: &Context, args: &ParsedArgs) -> CliResult {
     if !missing.is_empty() {
         return Err(failed(format!("image not found: {}", missing.join(", "))));
     }
-    emit(&json::pretty(&Value::Array(found)));
+    context.emit_json(Shape::Images, Value::Array(found), json::pretty);
     Ok(())
 }
 
@@ -66,7 +67,7 @@ pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {
     match format {
         Format::Json => {
             let items: Vec<Value> = records.iter().map(images::resource_json).collect();
-            emit(&json::compact(&Value::Array(items)));
+            context.emit_json(Shape::Images, Value::Array(items), json::compact);
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = records

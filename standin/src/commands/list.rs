@@ -8,6 +8,7 @@ use crate::error::{failed, internal, usage_error, CliResult};
 use crate::output::{json, table};
 use crate::registry::fixtures::fake_digest;
 use crate::store::{Container, Status};
+use crate::output::garble::Shape;
 use serde_json::{json, Value};
 
 pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {
@@ -29,7 +30,7 @@ pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {
     match format {
         Format::Json => {
             let objects: Vec<Value> = containers.iter().map(managed_container).collect();
-            emit(&json::compact(&Value::Array(objects)));
+            context.emit_json(Shape::Containers, Value::Array(objects), json::compact);
         }
         Format::Table => print_table(&containers),
     }
@@ -54,7 +55,7 @@ pub fn inspect(context: &Context, args: &ParsedArgs) -> CliResult {
             missing.join(", ")
         )));
     }
-    emit(&json::pretty(&Value::Array(found)));
+    context.emit_json(Shape::Containers, Value::Array(found), json::pretty);
     Ok(())
 }
 

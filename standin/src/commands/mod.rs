@@ -19,13 +19,37 @@ mod test_hooks;
 use crate::cli::{parser, specs, CommandSpec, ParsedArgs};
 use crate::error::{report, usage_error, CliError, CliResult};
 use crate::knobs::{self, Knobs};
+use crate::output::garble::{self, Garble, Shape};
 use crate::store::Store;
+use serde_json::Value;
+use std::cell::Cell;
 use std::io::Write;
 
 /// What every handler gets.
 pub struct Context {
     pub store: Store,
     pub knobs: Knobs,
+    /// The `garble` knob for the command being run, set once it is known.
+    garble: Cell<Option<Garble>>,
+}
+
+impl Context {
+    /// Prints one JSON document the way the command renders it (compact or
+    /// pretty), spoiled as the `garble` knob asks for this command.
+    pub fn emit_json(&self, shape: Shape, value: serde_json::Value, render: fn(&Value) -> String) {
+        match self.garble.get() {
+            Some(mode) => emit(&garble::json_text(mode, shape, value, render)),
+            None => emit(&render(&value)),
+        }
+    }
+
+    /// Prints the `--version` line, spoiled as the `garble` knob asks.
+    pub fn emit_version_line(&self, line: &str) {
+        match self.garble.get() {
+            Some(mode) => emit(&garble::version_text(mode, line)),
+            None => emit(line),
+        }
+    }
 }
 
 type Handler = fn(&Context, &ParsedArgs) -> CliResult;
@@ -103,6 +127,7 @@ pub fn main(argv: Vec<String>) -> i32 {
             let context = Context {
                 knobs: Knobs::load(store.root()),
                 store,
+                garble: Cell::new(None),
             };
             dispatch(&context, &argv).map_or_else(|error| report(&error), |()| 0)
         }
@@ -122,7 +147,10 @@ fn dispatch(context: &Context, argv: &[String]) -> CliResult {
             print_root_help();
             return Ok(());
         }
-        Some("--version") => return system::print_cli_version(),
+        Some("--version") => {
+            context.garble.set(context.knobs.garble_for(&["--version"]));
+            return system::print_cli_version(context);
+        }
         Some(option) if option.starts_with('-') => {
             return Err(root_usage_error(format!("unknown option '{option}'")));
         }
@@ -146,6 +174,10 @@ fn dispatch(context: &Context, argv: &[String]) -> CliResult {
     if let Some(text) = context.knobs.apply(&[command.spec.path, &typed, words[0]]) {
         return Err(CliError::Failed(text));
     }
+    let garble = context
+        .knobs
+        .garble_for(&[command.spec.path, &typed, words[0]]);
+    context.garble.set(garble);
     (command.handler)(context, &parsed)
 }
 

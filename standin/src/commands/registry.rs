@@ -10,6 +10,7 @@ use crate::output::{json, table};
 use crate::registry::credentials;
 use crate::registry::fixtures;
 use crate::registry::reference::api_host_of;
+use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
 
@@ -117,7 +118,7 @@ pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {
                     })
                 })
                 .collect();
-            emit(&json::compact(&Value::Array(items)));
+            context.emit_json(Shape::Registries, Value::Array(items), json::compact);
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = keychain

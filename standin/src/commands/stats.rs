@@ -4,12 +4,13 @@
 //! second.
 
 use super::format::{format, Format};
-use super::{emit, emit_raw, Context};
+use super::{emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{failed, internal, CliResult};
 use crate::output::{json, table};
 use crate::procfs;
 use crate::store::{Container, Status};
+use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -30,6 +31,7 @@ pub fn stats(context: &Context, args: &ParsedArgs) -> CliResult {
     if one_shot {
         let samples = sample_twice(context, &containers);
         render(
+            context,
             &containers,
             &samples,
             format,
@@ -41,6 +43,7 @@ pub fn stats(context: &Context, args: &ParsedArgs) -> CliResult {
         let samples = sample_twice(context, &containers);
         emit_raw("\x1b[H\x1b[2J");
         render(
+            context,
             &containers,
             &samples,
             Format::Table,
@@ -112,6 +115,7 @@ fn sample(container: &Container) -> Option<Sample> {
 }
 
 fn render(
+    context: &Context,
     containers: &[Container],
     samples: &BTreeMap<String, (Sample, Sample)>,
     format: Format,
@@ -131,7 +135,7 @@ fn render(
                 .iter()
                 .map(|(c, _, second)| stats_json(c, second))
                 .collect();
-            emit(&json::compact(&Value::Array(items)));
+            context.emit_json(Shape::Stats, Value::Array(items), json::compact);
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = reported

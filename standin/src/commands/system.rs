@@ -7,6 +7,7 @@ use crate::error::{internal, CliError, CliResult};
 use crate::grammar::signal;
 use crate::output::{json, table};
 use crate::runtime::control;
+use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -24,8 +25,8 @@ fn server_version() -> String {
     )
 }
 
-pub fn print_cli_version() -> CliResult {
-    emit(&format!(
+pub fn print_cli_version(context: &Context) -> CliResult {
+    context.emit_version_line(&format!(
         "container CLI version {VERSION} (build: release, commit: {})",
         short_commit()
     ));
@@ -48,7 +49,7 @@ pub fn status(context: &Context, args: &ParsedArgs) -> CliResult {
     });
 
     match (format, running) {
-        (Format::Json, _) => emit(&json::compact(&fields)),
+        (Format::Json, _) => context.emit_json(Shape::SystemStatus, fields, json::compact),
         (Format::Table, false) => emit("apiserver is not running"),
         (Format::Table, true) => {
             let rows = [
@@ -93,7 +94,7 @@ pub fn version(context: &Context, args: &ParsedArgs) -> CliResult {
     }
 
     match format {
-        Format::Json => emit(&json::compact(&Value::Array(rows))),
+        Format::Json => context.emit_json(Shape::SystemVersion, Value::Array(rows), json::compact),
         Format::Table => {
             let cells: Vec<Vec<String>> = rows
                 .iter()

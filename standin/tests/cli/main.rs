@@ -2,6 +2,7 @@
 //! fresh root in a temp dir, the way the driver would.
 
 mod attach;
+mod garble;
 mod grammar;
 mod hooks;
 mod lifecycle;

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 const PRIVATE: &str = "registry.local.test/private/app:1";
 
-fn login(sandbox: &Sandbox, user: &str, password: &str) -> crate::support::Outcome {
+pub fn login(sandbox: &Sandbox, user: &str, password: &str) -> crate::support::Outcome {
     let mut child = sandbox
         .command(&[
             "registry",
