@@ -98,17 +98,7 @@ impl ContainerCli {
             args::words(&["registry", "list", "--format", "json"]),
             timeouts::QUICK,
         );
-        let output = call.await?;
-        let entries: Vec<RegistryEntry> =
-            serde_json::from_slice(&output.stdout).map_err(|error| CliError::BadOutput {
-                command: "container registry list".into(),
-                reason: error.to_string(),
-            })?;
-        Ok(entries
-            .into_iter()
-            .flat_map(|entry| [entry.id, entry.name])
-            .filter(|host| !host.is_empty())
-            .collect())
+        parse_registry_hosts(&call.await?.stdout)
     }
 
     /// Logs in with the password on stdin, never on the command line.
@@ -136,6 +126,20 @@ impl ContainerCli {
             .await
             .map(drop)
     }
+}
+
+/// The hosts in `registry list --format json` output.
+pub fn parse_registry_hosts(stdout: &[u8]) -> Result<Vec<String>, CliError> {
+    let entries: Vec<RegistryEntry> =
+        serde_json::from_slice(stdout).map_err(|error| CliError::BadOutput {
+            command: "container registry list".into(),
+            reason: error.to_string(),
+        })?;
+    Ok(entries
+        .into_iter()
+        .flat_map(|entry| [entry.id, entry.name])
+        .filter(|host| !host.is_empty())
+        .collect())
 }
 
 /// The registry host of an image reference: its first component when that

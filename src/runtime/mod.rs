@@ -23,9 +23,11 @@ use tokio::process::Command;
 pub use args::{CreateOptions, Mount};
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
-pub use image::{credential_host, registry_host};
+pub use image::{credential_host, parse_registry_hosts, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
+pub use model::parse_stats as parse_stats_output;
+pub use model::parse_system_status as parse_system_status_output;
 pub use model::{
     parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
 };
