@@ -405,19 +405,27 @@ async fn network_override(
     }
     let deadline = tokio::time::Instant::now() + ADDRESS_WAIT;
     let mut address = None;
+    // Kept for the warning: an inspect that keeps failing (unreadable
+    // output, say) is the cause to name, not "no address".
+    let mut last_error = None;
     while address.is_none() && tokio::time::Instant::now() < deadline {
         match cli.inspect(name).await {
             Ok(Some(container)) => address = container.ipv4_address(),
             Ok(None) => break,
-            Err(error) => tracing::debug!(container = %name, error = %error, "no address yet"),
+            Err(error) => {
+                tracing::debug!(container = %name, error = %error, "no address yet");
+                last_error = Some(error);
+            }
         }
         if address.is_none() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
     if address.is_none() {
+        let error = last_error.map(|error| error.to_string());
         tracing::warn!(
             container = %name,
+            error = error.as_deref().unwrap_or("none"),
             "container reported no address; services with address_mode = \"driver\" get none",
         );
     }

@@ -5,7 +5,10 @@ use nomad_driver_container::proto::drivers::*;
 use rmpv::Value;
 
 use crate::support::*;
-use crate::{configured_plugin, start, start_error, EXIT_LIMIT};
+use crate::{
+    auth_block, configured_plugin, login_as_ci_bot, start, start_error, EXIT_LIMIT, PRIVATE_IMAGE,
+    REGISTRY_PASSWORD,
+};
 
 #[tokio::test]
 async fn garbage_msgpack_config_is_a_final_start_error_naming_the_problem() {
@@ -52,17 +55,6 @@ async fn invalid_plugin_config_is_refused_naming_key_and_value() {
         "{}",
         status.message()
     );
-}
-
-const PRIVATE_IMAGE: &str = "registry.local.test/private/app:1";
-const REGISTRY_PASSWORD: &str = "s3cret-pw";
-
-fn auth_block(username: &str, password: &str) -> Value {
-    Value::Map(vec![
-        (Value::from("username"), Value::from(username)),
-        (Value::from("password"), Value::from(password)),
-        (Value::from("server_address"), Value::Nil),
-    ])
 }
 
 fn container_of(handle: &TaskHandle) -> String {
@@ -444,29 +436,6 @@ async fn an_image_that_reads_as_a_cli_flag_is_refused_before_any_cli_call() {
         .any(|argv| argv.join(" ").contains("hostroot")));
 }
 
-fn login_as_ci_bot(standin: &Standin) {
-    use std::io::Write;
-    let mut login = std::process::Command::new(standin_binary())
-        .args([
-            "registry",
-            "login",
-            "--password-stdin",
-            "--username",
-            "ci-bot",
-            "registry.local.test",
-        ])
-        .env("CONTAINER_STANDIN_ROOT", standin.root.path())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    login
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(REGISTRY_PASSWORD.as_bytes())
-        .unwrap();
-    assert!(login.wait().unwrap().success());
-}
 
 #[tokio::test]
 async fn the_private_state_directory_cannot_be_mounted_into_the_task() {

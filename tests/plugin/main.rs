@@ -7,12 +7,14 @@ mod support;
 
 mod config;
 mod exec_stats;
+mod garbage;
 mod lifecycle;
 mod recovery;
 
 use std::time::Duration;
 
 use nomad_driver_container::proto::drivers::*;
+use rmpv::Value;
 use support::*;
 
 pub const EXIT_LIMIT: Duration = Duration::from_secs(30);
@@ -60,4 +62,42 @@ pub async fn start_error(plugin: &Plugin, task: TaskConfig) -> tonic::Status {
         Ok(_) => panic!("StartTask succeeded; plugin log:\n{}", plugin.log()),
         Err(status) => status,
     }
+}
+
+/// The stand-in's private fixture image and the password it accepts.
+pub const PRIVATE_IMAGE: &str = "registry.local.test/private/app:1";
+pub const REGISTRY_PASSWORD: &str = "s3cret-pw";
+
+/// A task's `auth` block as Nomad sends it.
+pub fn auth_block(username: &str, password: &str) -> Value {
+    Value::Map(vec![
+        (Value::from("username"), Value::from(username)),
+        (Value::from("password"), Value::from(password)),
+        (Value::from("server_address"), Value::Nil),
+    ])
+}
+
+/// Stores ci-bot's login for the private registry, as an operator would.
+pub fn login_as_ci_bot(standin: &Standin) {
+    use std::io::Write;
+    let mut login = std::process::Command::new(standin_binary())
+        .args([
+            "registry",
+            "login",
+            "--password-stdin",
+            "--username",
+            "ci-bot",
+            "registry.local.test",
+        ])
+        .env("CONTAINER_STANDIN_ROOT", standin.root.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(REGISTRY_PASSWORD.as_bytes())
+        .unwrap();
+    assert!(login.wait().unwrap().success());
 }

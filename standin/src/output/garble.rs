@@ -76,13 +76,24 @@ fn first_third(text: &str) -> &str {
     &text[..end]
 }
 
+/// Objects under these keys are dictionaries of the user's data (labels,
+/// annotations), not records with a schema: a new CLI version adds fields to
+/// records, never entries to a user's labels.
+const DICTIONARY_KEYS: &[&str] = &["labels", "Labels", "annotations", "sysctls"];
+
 fn with_extra_fields(value: Value) -> Value {
     match value {
         Value::Array(items) => Value::Array(items.into_iter().map(with_extra_fields).collect()),
         Value::Object(map) => {
             let mut map: Map<String, Value> = map
                 .into_iter()
-                .map(|(key, item)| (key, with_extra_fields(item)))
+                .map(|(key, item)| {
+                    if DICTIONARY_KEYS.contains(&key.as_str()) {
+                        (key, item)
+                    } else {
+                        (key, with_extra_fields(item))
+                    }
+                })
                 .collect();
             map.insert(
                 EXTRA_KEY.into(),
@@ -231,6 +242,15 @@ mod tests {
         assert!(value[0][EXTRA_KEY].is_object());
         assert!(value[0]["status"][EXTRA_KEY].is_object());
         assert_eq!(value[0]["status"]["state"], "running");
+    }
+
+    #[test]
+    fn extra_fields_leave_label_dictionaries_alone() {
+        let value = json!([{"configuration": {"labels": {"team": "web"}}}]);
+        let text = json_text(Garble::ExtraFields, Shape::Containers, value, compact);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value[0]["configuration"]["labels"], json!({"team": "web"}));
+        assert!(value[0]["configuration"][EXTRA_KEY].is_object());
     }
 
     #[test]
