@@ -93,7 +93,7 @@ async fn private_image_pulls_with_task_auth_and_no_secret_reaches_argv_or_logs()
     let watch = ArgvWatch::start(&[REGISTRY_PASSWORD, "tok-98765-distinct"]);
     start(&plugin, task.clone()).await;
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
-    let leaks = watch.finish();
+    let leaks = watch.finish().leaks;
 
     assert_eq!(exit.result.unwrap().exit_code, 0);
     assert!(leaks.is_empty(), "secrets seen in argv: {leaks:?}");

@@ -10,6 +10,7 @@ mod exec_stats;
 mod garbage;
 mod lifecycle;
 mod recovery;
+mod secrets;
 
 use std::time::Duration;
 

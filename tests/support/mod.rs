@@ -500,7 +500,18 @@ pub fn with(
 /// anyone running `ps`.
 pub struct ArgvWatch {
     stop: Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<Vec<String>>>,
+    thread: Option<std::thread::JoinHandle<ArgvReport>>,
+}
+
+/// What an [`ArgvWatch`] saw.
+#[derive(Debug, Default)]
+pub struct ArgvReport {
+    /// Every argv that contained a needle.
+    pub leaks: Vec<String>,
+    /// Complete passes over /proc, so a test can show it really sampled.
+    pub sweeps: usize,
+    /// Processes seen, summed over every sweep.
+    pub processes_seen: usize,
 }
 
 impl ArgvWatch {
@@ -509,7 +520,7 @@ impl ArgvWatch {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
-            let mut leaks = Vec::new();
+            let mut report = ArgvReport::default();
             while !flag.load(std::sync::atomic::Ordering::SeqCst) {
                 let Ok(entries) = std::fs::read_dir("/proc") else {
                     break;
@@ -518,13 +529,15 @@ impl ArgvWatch {
                     let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
                         continue;
                     };
+                    report.processes_seen += 1;
                     let argv = String::from_utf8_lossy(&raw).replace('\0', " ");
                     if needles.iter().any(|needle| argv.contains(needle.as_str())) {
-                        leaks.push(argv);
+                        report.leaks.push(argv);
                     }
                 }
+                report.sweeps += 1;
             }
-            leaks
+            report
         });
         Self {
             stop,
@@ -532,11 +545,45 @@ impl ArgvWatch {
         }
     }
 
-    /// Stops watching; returns every argv that contained a needle.
-    pub fn finish(mut self) -> Vec<String> {
+    /// Stops watching; returns what was seen.
+    pub fn finish(mut self) -> ArgvReport {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         self.thread.take().unwrap().join().unwrap()
     }
+}
+
+/// Every file under `dir` (recursively) whose bytes contain one of the
+/// needles, except files named in `allowed`; returns (path, needle) pairs.
+pub fn files_containing(dir: &Path, needles: &[&str], allowed: &[&str]) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            found.extend(files_containing(&path, needles, allowed));
+            continue;
+        }
+        let named_allowed = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| allowed.contains(&name));
+        // FIFOs and sockets would block or fail; only regular files hold logs.
+        if !kind.is_file() || named_allowed {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+        for needle in needles {
+            if text.contains(needle) {
+                found.push((path.clone(), needle.to_string()));
+            }
+        }
+    }
+    found
 }
 
 /// A `container` wrapper script in `dir` that runs `body` (shell) with
