@@ -35,11 +35,15 @@ step "Rust tests"
 cargo test --workspace --locked
 
 step "Go conformance harness (Nomad's own go-plugin, hcl and go-cty)"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 (
   cd conformance
   go mod download
   go vet ./...
-  NDC_PLUGIN_BIN="$PWD/../target/debug/nomad-driver-container" \
-  NDC_CONTAINER_BIN="$PWD/../target/debug/container" \
+  NDC_PLUGIN_BIN="$target_dir/debug/nomad-driver-container" \
+  NDC_CONTAINER_BIN="$target_dir/debug/container" \
     go test -count=1 -timeout 15m ./...
 )
+
+step "fuzz smoke: each cargo-fuzz target for ${FUZZ_SECONDS:-30}s"
+./scripts/fuzz-smoke.sh

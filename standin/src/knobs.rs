@@ -115,10 +115,9 @@ mod tests {
 
     #[test]
     fn garble_is_looked_up_like_the_other_knobs() {
-        let knobs: Knobs = serde_json::from_str(
-            r#"{"garble": {"inspect": "truncate", "*": "extra_fields"}}"#,
-        )
-        .unwrap();
+        let knobs: Knobs =
+            serde_json::from_str(r#"{"garble": {"inspect": "truncate", "*": "extra_fields"}}"#)
+                .unwrap();
         assert_eq!(knobs.garble_for(&["inspect"]), Some(Garble::Truncate));
         assert_eq!(knobs.garble_for(&["stats"]), Some(Garble::ExtraFields));
         assert_eq!(Knobs::default().garble_for(&["stats"]), None);

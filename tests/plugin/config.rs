@@ -436,7 +436,6 @@ async fn an_image_that_reads_as_a_cli_flag_is_refused_before_any_cli_call() {
         .any(|argv| argv.join(" ").contains("hostroot")));
 }
 
-
 #[tokio::test]
 async fn the_private_state_directory_cannot_be_mounted_into_the_task() {
     let standin = Standin::new();

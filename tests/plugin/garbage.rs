@@ -43,7 +43,11 @@ async fn first_fingerprint(plugin: &Plugin) -> FingerprintResponse {
 
 fn version_attribute(fingerprint: &FingerprintResponse) -> Option<String> {
     use nomad_driver_container::proto::structs::attribute;
-    match fingerprint.attributes.get("driver.container.version")?.value {
+    match fingerprint
+        .attributes
+        .get("driver.container.version")?
+        .value
+    {
         Some(attribute::Value::StringVal(ref version)) => Some(version.clone()),
         _ => None,
     }
@@ -154,7 +158,10 @@ async fn inspect_with_extra_or_missing_optional_fields_still_yields_the_address(
         let dir = TaskDir::new("web");
 
         let response = start_response(&plugin, publishing_task(&dir)).await;
-        let address = response.network_override.expect("ports give an override").addr;
+        let address = response
+            .network_override
+            .expect("ports give an override")
+            .addr;
         assert!(
             address.parse::<std::net::Ipv4Addr>().is_ok(),
             "{mode}: address {address:?}"
@@ -234,7 +241,9 @@ async fn a_peer_in_an_unknown_state_is_not_taken_for_running() {
     standin.set_knobs(&garble_knobs(&["inspect"], "unknown_status"));
     let status = start_error(&plugin, sidecar).await;
     assert!(
-        status.message().contains("task main of this allocation has no running container"),
+        status
+            .message()
+            .contains("task main of this allocation has no running container"),
         "{}",
         status.message()
     );
@@ -298,8 +307,12 @@ async fn cut_short_stats_keep_the_stream_alive_and_the_warning_names_the_command
     let standin = Standin::new();
     standin.set_knobs(&garble_knobs(&["stats"], "truncate"));
     let plugin = configured_plugin(&standin).await;
-    let (_dir, task, _handle) =
-        crate::running_task(&plugin, "stats", "echo ready; while true; do sleep 0.1; done").await;
+    let (_dir, task, _handle) = crate::running_task(
+        &plugin,
+        "stats",
+        "echo ready; while true; do sleep 0.1; done",
+    )
+    .await;
 
     let messages = stats_messages(&plugin, &task.id, 4).await;
     assert!(!messages.iter().any(memory_measured), "{messages:?}");
@@ -344,7 +357,11 @@ async fn cut_short_registry_list_fails_an_authenticated_start_naming_the_command
         "image",
         Value::from(crate::PRIVATE_IMAGE),
     );
-    let config = with(config, "auth", crate::auth_block("ci-bot", crate::REGISTRY_PASSWORD));
+    let config = with(
+        config,
+        "auth",
+        crate::auth_block("ci-bot", crate::REGISTRY_PASSWORD),
+    );
 
     let status = start_error(&plugin, dir.task_config(&config)).await;
     assert!(

@@ -84,11 +84,16 @@ fn assert_no_secret_in_files(dir: &TaskDir) {
 }
 
 fn has_supervisor_log(dir: &std::path::Path) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|entry| {
-        let path = entry.path();
-        path.file_name().is_some_and(|name| name == "supervisor.log")
-            || (path.is_dir() && has_supervisor_log(&path))
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| {
+            let path = entry.path();
+            path.file_name()
+                .is_some_and(|name| name == "supervisor.log")
+                || (path.is_dir() && has_supervisor_log(&path))
+        })
 }
 
 async fn stop_and_destroy(plugin: &Plugin, task_id: &str) {
@@ -174,17 +179,30 @@ async fn no_secret_reaches_argv_logs_files_or_driver_state_from_start_to_destroy
     }
     let report = watch.finish();
 
-    assert!(report.leaks.is_empty(), "secrets in argv: {:?}", report.leaks);
+    assert!(
+        report.leaks.is_empty(),
+        "secrets in argv: {:?}",
+        report.leaks
+    );
     assert!(
         report.sweeps >= 10 && report.processes_seen > report.sweeps,
         "the argv watch barely ran: {report:?}"
     );
-    for (name, plugin) in [("the first plugin's log", &first), ("the second's", &second)] {
-        assert!(plugin.log().contains("container CLI call"), "{name} is empty");
+    for (name, plugin) in [
+        ("the first plugin's log", &first),
+        ("the second's", &second),
+    ] {
+        assert!(
+            plugin.log().contains("container CLI call"),
+            "{name} is empty"
+        );
         assert_no_secret_in(name, &plugin.log());
     }
     for handle in &handles {
-        assert_no_secret_in("driver state", &String::from_utf8_lossy(&handle.driver_state));
+        assert_no_secret_in(
+            "driver state",
+            &String::from_utf8_lossy(&handle.driver_state),
+        );
     }
     let calls: Vec<String> = standin.calls().iter().map(|argv| argv.join(" ")).collect();
     assert!(calls.iter().any(|call| call.starts_with("registry login")));

@@ -6,10 +6,10 @@ use super::format::{format, Format};
 use super::{emit, emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{failed, usage_error, CliResult};
+use crate::output::garble::Shape;
 use crate::output::{json, table};
 use crate::registry::reference::Reference;
 use crate::registry::{images, pull as registry_pull};
-use crate::output::garble::Shape;
 use serde_json::Value;
 
 pub fn pull(context: &Context, args: &ParsedArgs) -> CliResult {

@@ -5,10 +5,10 @@ use super::format::{format, Format};
 use super::{emit, emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{failed, internal, usage_error, CliResult};
+use crate::output::garble::Shape;
 use crate::output::{json, table};
 use crate::registry::fixtures::fake_digest;
 use crate::store::{Container, Status};
-use crate::output::garble::Shape;
 use serde_json::{json, Value};
 
 pub fn list(context: &Context, args: &ParsedArgs) -> CliResult {

@@ -39,12 +39,9 @@ impl Context {
     pub fn emit_json(&self, shape: Shape, value: serde_json::Value, render: fn(&Value) -> String) {
         match self.garble.get() {
             // Cut short as by a crash mid-write: no final newline either.
-            Some(Garble::Truncate) => emit_raw(&garble::json_text(
-                Garble::Truncate,
-                shape,
-                value,
-                render,
-            )),
+            Some(Garble::Truncate) => {
+                emit_raw(&garble::json_text(Garble::Truncate, shape, value, render))
+            }
             Some(mode) => emit(&garble::json_text(mode, shape, value, render)),
             None => emit(&render(&value)),
         }

@@ -6,11 +6,11 @@ use super::format::{format, Format};
 use super::{emit, emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{failed, usage_error, CliResult};
+use crate::output::garble::Shape;
 use crate::output::{json, table};
 use crate::registry::credentials;
 use crate::registry::fixtures;
 use crate::registry::reference::api_host_of;
-use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
 

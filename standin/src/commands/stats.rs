@@ -7,10 +7,10 @@ use super::format::{format, Format};
 use super::{emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{failed, internal, CliResult};
+use crate::output::garble::Shape;
 use crate::output::{json, table};
 use crate::procfs;
 use crate::store::{Container, Status};
-use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

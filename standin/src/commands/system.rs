@@ -5,9 +5,9 @@ use super::{emit, emit_raw, Context};
 use crate::cli::{specs, ParsedArgs};
 use crate::error::{internal, CliError, CliResult};
 use crate::grammar::signal;
+use crate::output::garble::Shape;
 use crate::output::{json, table};
 use crate::runtime::control;
-use crate::output::garble::Shape;
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -255,7 +255,12 @@ mod tests {
 
     #[test]
     fn missing_optional_drops_only_the_omittable_keys() {
-        let text = json_text(Garble::MissingOptional, Shape::Containers, container(), compact);
+        let text = json_text(
+            Garble::MissingOptional,
+            Shape::Containers,
+            container(),
+            compact,
+        );
         let value: Value = serde_json::from_str(&text).unwrap();
         assert!(value[0]["status"].get("startedDate").is_none());
         assert!(value[0]["configuration"].get("stopSignal").is_none());
@@ -272,7 +277,12 @@ mod tests {
 
     #[test]
     fn unknown_status_replaces_container_state_and_system_status() {
-        let text = json_text(Garble::UnknownStatus, Shape::Containers, container(), compact);
+        let text = json_text(
+            Garble::UnknownStatus,
+            Shape::Containers,
+            container(),
+            compact,
+        );
         assert!(text.contains(r#""state":"suspended""#), "{text}");
         let status = json!({"status": "running", "appRoot": "/"});
         let text = json_text(Garble::UnknownStatus, Shape::SystemStatus, status, compact);

@@ -47,7 +47,10 @@ fn truncate_applies_to_every_parsed_command_and_the_version_line() {
     set_garble(&sandbox, r#"{"*": "truncate", "--version": "truncate"}"#);
     for argv in PARSED_COMMANDS {
         let text = sandbox.ok(argv);
-        assert!(serde_json::from_str::<Value>(&text).is_err(), "{argv:?}: {text}");
+        assert!(
+            serde_json::from_str::<Value>(&text).is_err(),
+            "{argv:?}: {text}"
+        );
     }
     let version = sandbox.ok(&["--version"]);
     assert!(!version.contains("1.2.2"), "{version}");
@@ -72,10 +75,16 @@ fn extra_fields_appear_in_every_object_of_every_parsed_command() {
 #[test]
 fn missing_optional_drops_omittable_fields_and_keeps_required_ones() {
     let sandbox = sandbox_with_a_container();
-    set_garble(&sandbox, r#"{"*": "missing_optional", "--version": "missing_optional"}"#);
+    set_garble(
+        &sandbox,
+        r#"{"*": "missing_optional", "--version": "missing_optional"}"#,
+    );
 
     let inspect = json(&sandbox.ok(&["inspect", "web"]));
-    assert!(inspect[0]["status"].get("startedDate").is_none(), "{inspect}");
+    assert!(
+        inspect[0]["status"].get("startedDate").is_none(),
+        "{inspect}"
+    );
     assert_eq!(inspect[0]["status"]["state"], "running");
     let stats = json(&sandbox.ok(&["stats", "--no-stream", "--format", "json"]));
     assert_eq!(stats, serde_json::json!([{"id": "web"}]));
