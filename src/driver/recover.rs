@@ -62,7 +62,12 @@ impl Driver {
             "supervisor gone"
         };
         self.register(task.clone());
-        tokio::spawn(supervision::watch_exit(task, cli, connection));
+        tokio::spawn(supervision::watch_exit(
+            task,
+            cli,
+            self.inner.events.clone(),
+            connection,
+        ));
         self.inner.events.emit(
             &target,
             format!("Recovered task after a plugin restart ({outcome})"),

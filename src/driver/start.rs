@@ -316,7 +316,12 @@ impl Driver {
             stream
         });
         self.register(entry.clone());
-        tokio::spawn(supervision::watch_exit(entry, cli.clone(), connection));
+        tokio::spawn(supervision::watch_exit(
+            entry,
+            cli.clone(),
+            self.inner.events.clone(),
+            connection,
+        ));
         tracing::info!(task_id = %task.id, container = %name, supervisor_pid, "task started");
 
         Ok(TaskHandle {

@@ -29,6 +29,11 @@ impl TaskExit {
         }
     }
 
+    /// Ended by SIGKILL, as a signal or as the shell's 128 + 9.
+    pub fn killed_by_sigkill(&self) -> bool {
+        self.exit_code == 128 + libc::SIGKILL || self.signal == libc::SIGKILL
+    }
+
     pub fn unknown(reason: String) -> Self {
         Self {
             exit_code: -1,

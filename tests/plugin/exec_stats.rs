@@ -294,3 +294,91 @@ async fn a_tty_exec_whose_stdin_closes_at_once_ends_like_cat_at_end_of_file() {
     };
     assert_eq!(exit_code, 0);
 }
+
+/// CPU time the kernel charged `pid` so far (utime + stime), in seconds.
+fn cpu_seconds_of(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command name in parentheses may hold spaces; fields follow it.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks as f64 / ticks_per_second
+}
+
+/// The driver's CPU percent for a busy loop agrees with the CPU time the
+/// kernel charged the loop over the same window, within 20 percentage points
+/// (100 = one core). The comparison is against the process's own counters,
+/// not against 100%, because parallel tests share this machine's cores.
+#[tokio::test]
+async fn cpu_percent_of_a_busy_loop_matches_the_cpu_time_it_was_charged() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"stats_interval_ms": 500}"#);
+    let plugin = configured_plugin(&standin).await;
+    let marker = format!("cpu-burner-{}", std::process::id());
+    let script = format!("echo ready; exec sh -c 'while :; do :; done' {marker}");
+    let (_dir, task, _handle) = running_task(&plugin, "burner", &script).await;
+    let pids = processes_matching(&marker);
+    assert_eq!(pids.len(), 1, "busy loop processes: {pids:?}");
+
+    let request = TaskStatsRequest {
+        task_id: task.id.clone(),
+        collection_interval: Some(prost_types::Duration {
+            seconds: 0,
+            nanos: 500_000_000,
+        }),
+    };
+    let mut stream = plugin
+        .driver()
+        .task_stats(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut next_percent = async || loop {
+        let message = tokio::time::timeout(EXIT_LIMIT, stream.next())
+            .await
+            .expect("no stats message in time")
+            .unwrap()
+            .unwrap();
+        let cpu = message
+            .stats
+            .unwrap()
+            .agg_resource_usage
+            .unwrap()
+            .cpu
+            .unwrap();
+        if cpu
+            .measured_fields
+            .contains(&(cpu_usage::Fields::Percent as i32))
+        {
+            return cpu.percent;
+        }
+    };
+
+    // The first measured figure needs two samples; the window starts after.
+    next_percent().await;
+    let (cpu_before, wall_before) = (cpu_seconds_of(pids[0]), std::time::Instant::now());
+    let mut reported = Vec::new();
+    for _ in 0..12 {
+        reported.push(next_percent().await);
+    }
+    let charged = (cpu_seconds_of(pids[0]) - cpu_before) / wall_before.elapsed().as_secs_f64();
+    let charged_percent = charged * 100.0;
+    let reported_mean = reported.iter().sum::<f64>() / reported.len() as f64;
+
+    assert!(
+        (reported_mean - charged_percent).abs() <= 20.0,
+        "driver reported {reported_mean:.1}% on average ({reported:.0?}); the kernel charged \
+         {charged_percent:.1}%"
+    );
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: task.id,
+            timeout: None,
+            signal: "SIGKILL".into(),
+        })
+        .await
+        .unwrap();
+}
