@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod exec;
 mod fingerprint;
+mod inspect;
 mod lifecycle;
 pub mod names;
 mod options;
@@ -33,6 +34,7 @@ pub use resources::{vm_size, VmSize, MIN_VM_MEMORY_MIB};
 pub use state::{DriverState, DRIVER_STATE_VERSION};
 
 use crate::config::PluginConfig;
+use crate::platform::{Host, RealHost};
 use crate::proto::base::ClientTopology;
 use crate::runtime::{locate_cli, ContainerCli};
 use events::EventBus;
@@ -50,6 +52,8 @@ struct Inner {
     events: EventBus,
     stats: stats::Sampler,
     fingerprints: fingerprint::VersionCache,
+    /// The host's facts for fingerprints; a fake in tests.
+    host: Arc<dyn Host>,
     registry_locks: pull::RegistryLocks,
     /// Flips to true when Nomad calls Shutdown: background work stops.
     stopping: watch::Sender<bool>,
@@ -71,6 +75,7 @@ impl Driver {
                 events: EventBus::new(),
                 stats: stats::Sampler::new(),
                 fingerprints: fingerprint::VersionCache::default(),
+                host: Arc::new(RealHost),
                 registry_locks: pull::RegistryLocks::default(),
                 stopping: watch::channel(false).0,
             }),

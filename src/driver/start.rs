@@ -1,6 +1,7 @@
 //! StartTask: decode the task's config, get its image, create its container,
 //! and hand it to a new supervisor that starts it attached.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,7 +135,16 @@ impl Driver {
             .emit(&target, format!("Created container {name}"), &annotations);
 
         let started = self
-            .supervise(&task, &cli, &name, &config.image, paths, &settings, target)
+            .supervise(
+                &task,
+                &cli,
+                &name,
+                &config.image,
+                &publishing.port_map,
+                paths,
+                &settings,
+                target,
+            )
             .await;
         let handle = match started {
             Ok(handle) => handle,
@@ -266,6 +276,7 @@ impl Driver {
         cli: &ContainerCli,
         name: &str,
         image: &str,
+        port_map: &HashMap<String, i32>,
         paths: &TaskPaths,
         settings: &Settings,
         target: EventTarget,
@@ -309,6 +320,7 @@ impl Driver {
             exit_path: paths.exit.clone(),
             supervisor_pid,
             started_at: crate::supervisor::now_rfc3339(),
+            port_map: port_map.clone(),
         };
         let entry = Arc::new(TaskEntry::new(target, state.clone()));
         let connection = connection.map(|(stream, hello)| {

@@ -168,6 +168,7 @@ mod tests {
                 exit_path: "/s/exit.json".into(),
                 supervisor_pid: 1,
                 started_at: "2026-12-04T10:00:00Z".into(),
+                port_map: Default::default(),
             },
         )
     }

@@ -29,7 +29,8 @@ pub use image::{credential_host, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
 pub use model::{
-    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
+    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, PublishedPort,
+    SystemStatus,
 };
 pub use signal::normalize_signal;
 

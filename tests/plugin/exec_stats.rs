@@ -382,3 +382,61 @@ async fn cpu_percent_of_a_busy_loop_matches_the_cpu_time_it_was_charged() {
         .await
         .unwrap();
 }
+
+/// Each health check is one `container system status`: the CLI's version is
+/// read once per binary and the host's facts come from files, not processes.
+#[tokio::test]
+async fn fingerprint_attributes_describe_the_host_and_a_check_costs_one_cli_call() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let first_fingerprint = || async {
+        let mut stream = plugin
+            .driver()
+            .fingerprint(FingerprintRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        tokio::time::timeout(Duration::from_secs(15), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+    };
+
+    let first = first_fingerprint().await;
+    let attribute = |key: &str| {
+        first
+            .attributes
+            .get(key)
+            .and_then(|attribute| attribute.value.clone())
+    };
+    use nomad_driver_container::proto::structs::attribute::Value;
+    assert_eq!(attribute("driver.container"), Some(Value::BoolVal(true)));
+    let machine = nix::sys::utsname::uname().unwrap();
+    let machine = machine.machine().to_string_lossy().into_owned();
+    assert_eq!(
+        attribute("driver.container.arch"),
+        Some(Value::StringVal(machine))
+    );
+    assert_eq!(
+        attribute("driver.container.rosetta"),
+        Some(Value::BoolVal(false))
+    );
+    assert!(matches!(
+        attribute("driver.container.version"),
+        Some(Value::StringVal(version)) if !version.is_empty()
+    ));
+    assert!(attribute("driver.container.os_version").is_some());
+
+    let calls_before = standin.calls().len();
+    let again = first_fingerprint().await;
+    assert_eq!(again.health, HealthState::Healthy as i32);
+    let new_calls = &standin.calls()[calls_before..];
+    assert_eq!(
+        new_calls,
+        [["system", "status", "--format", "json"]
+            .map(String::from)
+            .to_vec()],
+        "a second check must cost exactly one CLI call"
+    );
+}
