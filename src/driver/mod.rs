@@ -12,6 +12,7 @@ mod exec;
 mod fingerprint;
 mod inspect;
 mod lifecycle;
+mod metrics;
 pub mod names;
 mod options;
 mod pull;
@@ -55,6 +56,8 @@ struct Inner {
     /// The host's facts for fingerprints; a fake in tests.
     host: Arc<dyn Host>,
     registry_locks: pull::RegistryLocks,
+    /// The Prometheus endpoint, while the plugin config asks for one.
+    metrics: Mutex<Option<metrics::MetricsEndpoint>>,
     /// Flips to true when Nomad calls Shutdown: background work stops.
     stopping: watch::Sender<bool>,
 }
@@ -77,6 +80,7 @@ impl Driver {
                 fingerprints: fingerprint::VersionCache::default(),
                 host: Arc::new(RealHost),
                 registry_locks: pull::RegistryLocks::default(),
+                metrics: Mutex::new(None),
                 stopping: watch::channel(false).0,
             }),
         }
@@ -106,6 +110,15 @@ impl Driver {
         locate_cli(config.container_path.as_deref())
             .map(ContainerCli::new)
             .ok_or_else(|| DriverError::BadRequest(cli_missing_message(&config)))
+    }
+
+    /// Tasks whose exit is not known yet.
+    fn running_tasks(&self) -> Vec<Arc<TaskEntry>> {
+        lock(&self.inner.tasks)
+            .values()
+            .filter(|task| !task.has_exited())
+            .cloned()
+            .collect()
     }
 
     fn task(&self, id: &str) -> Option<Arc<TaskEntry>> {

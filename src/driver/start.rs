@@ -64,11 +64,7 @@ impl Driver {
             TaskConfig::decode(&task.msgpack_driver_config).map_err(DriverError::TaskConfig)?;
         let cli = self.task_cli(&config, &settings)?;
 
-        let target = EventTarget {
-            task_id: task.id.clone(),
-            alloc_id: task.alloc_id.clone(),
-            task_name: task.name.clone(),
-        };
+        let target = EventTarget::of(&task);
         let name = container_name(&task.alloc_id, &task.name);
         remove_earlier_env_files(paths);
         create_private_dir(&paths.state_dir)?;

@@ -159,6 +159,7 @@ mod tests {
                 task_id: "a/web/1".into(),
                 alloc_id: "a".into(),
                 task_name: "web".into(),
+                ..Default::default()
             },
             DriverState {
                 container: "web-a".into(),

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use nomad_driver_container::proto::base::SetConfigRequest;
 use nomad_driver_container::proto::drivers::fingerprint_response::HealthState;
 use nomad_driver_container::proto::drivers::*;
 use tokio_stream::StreamExt;
@@ -438,5 +439,148 @@ async fn fingerprint_attributes_describe_the_host_and_a_check_costs_one_cli_call
             .map(String::from)
             .to_vec()],
         "a second check must cost exactly one CLI call"
+    );
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// One HTTP GET over loopback; returns the status line, headers and body.
+async fn http_get(port: u16, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+fn metrics_config(address: &str, interval: &str) -> (&'static str, rmpv::Value) {
+    let block = rmpv::Value::Map(vec![
+        (rmpv::Value::from("address"), rmpv::Value::from(address)),
+        (rmpv::Value::from("interval"), rmpv::Value::from(interval)),
+    ]);
+    ("metrics", block)
+}
+
+/// The opt-in endpoint offers what Nomad's protocol cannot carry (network,
+/// block I/O) beside CPU and memory, per task, from the one shared sampler.
+#[tokio::test]
+async fn prometheus_endpoint_serves_each_tasks_usage_labelled_and_drops_ended_tasks() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"stats_interval_ms": 200}"#);
+    let port = free_port();
+    let plugin = Plugin::launch(&standin).await;
+    let address = format!("127.0.0.1:{port}");
+    plugin
+        .configure(&standin_binary(), &[metrics_config(&address, "1s")])
+        .await;
+    let (web_dir, web, _) = running_task(&plugin, "web", "echo ready; exec sleep 300").await;
+    let (_worker_dir, worker, _) =
+        running_task(&plugin, "worker", "echo ready; exec sleep 300").await;
+    let series = |dir: &TaskDir, task: &str| {
+        format!(
+            "{{namespace=\"default\",job=\"job\",group=\"group\",task=\"{task}\",\
+             alloc_id=\"{}\"}}",
+            dir.alloc_id
+        )
+    };
+    let web_memory = format!(
+        "nomad_container_memory_usage_bytes{}",
+        series(&web_dir, "web")
+    );
+
+    let window_start = std::time::Instant::now();
+    let calls_before = standin.calls().len();
+    let deadline = std::time::Instant::now() + EXIT_LIMIT;
+    let scrape = loop {
+        let scrape = http_get(port, "/metrics").await;
+        if scrape.contains(&web_memory) && scrape.contains("task=\"worker\"") {
+            break scrape;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tasks never scraped:\n{scrape}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(scrape.starts_with("HTTP/1.1 200"), "{scrape}");
+    assert!(scrape.contains("application/openmetrics-text"), "{scrape}");
+    assert!(scrape.contains("\nnomad_container_tasks 2\n"), "{scrape}");
+    for family in [
+        "nomad_container_cpu_seconds_total",
+        "nomad_container_memory_limit_bytes",
+        "nomad_container_block_read_bytes_total",
+        "nomad_container_processes",
+    ] {
+        let line = format!("{family}{}", series(&web_dir, "web"));
+        assert!(scrape.contains(&line), "no {line} in:\n{scrape}");
+    }
+
+    // The stand-in's "VMs" have no network interfaces of their own, so it
+    // reports no network counters (as Apple omits what a guest did not
+    // report); their rendering is covered by the endpoint's unit tests.
+
+    // Scrapes cost no CLI call of their own: the sampler runs once a second.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for _ in 0..20 {
+        http_get(port, "/metrics").await;
+    }
+    let window = window_start.elapsed().as_secs_f64();
+    let stats_calls = standin.calls()[calls_before..]
+        .iter()
+        .filter(|call| call.first().map(String::as_str) == Some("stats"))
+        .count();
+    assert!(
+        stats_calls as f64 <= window + 2.0,
+        "{stats_calls} stats calls in {window:.1}s at a 1s interval"
+    );
+
+    // A task that ended leaves the next scrape.
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: web.id.clone(),
+            timeout: None,
+            signal: "SIGKILL".into(),
+        })
+        .await
+        .unwrap();
+    wait_exit(&mut plugin.driver(), &web.id, EXIT_LIMIT).await;
+    let after = http_get(port, "/metrics").await;
+    assert!(!after.contains("task=\"web\""), "{after}");
+    assert!(after.contains("task=\"worker\""), "{after}");
+    drop(worker);
+}
+
+#[tokio::test]
+async fn metrics_address_already_in_use_fails_set_config_naming_it() {
+    let standin = Standin::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let plugin = Plugin::launch(&standin).await;
+    let request = SetConfigRequest {
+        msgpack_config: msgpack(&[
+            (
+                "container_path",
+                rmpv::Value::from(standin_binary().to_str().unwrap()),
+            ),
+            metrics_config(&address, "10s"),
+        ]),
+        nomad_config: None,
+        plugin_api_version: "v0.1.0".into(),
+    };
+    let status = plugin.base().set_config(request).await.unwrap_err();
+    assert!(
+        status.message().contains(&format!(
+            "metrics.address = \"{address}\": cannot listen there"
+        )),
+        "{status:?}"
     );
 }
