@@ -66,6 +66,7 @@ impl Driver {
 
         let target = EventTarget::of(&task);
         let name = container_name(&task.alloc_id, &task.name);
+        let _claim = self.claim_in_flight(&name);
         remove_earlier_env_files(paths);
         create_private_dir(&paths.state_dir)?;
 

@@ -6,6 +6,7 @@
 mod support;
 
 mod config;
+mod dangling;
 mod exec_stats;
 mod lifecycle;
 mod recovery;
