@@ -8,6 +8,7 @@ mod support;
 mod config;
 mod dangling;
 mod exec_stats;
+mod faults;
 mod lifecycle;
 mod recovery;
 
