@@ -10,8 +10,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
 
 use super::errors::DriverError;
+use super::events::EventBus;
+use super::state::TaskPaths;
 use super::task::{TaskEntry, TaskExit};
-use crate::runtime::{ContainerCli, ContainerState};
+use crate::runtime::{last_oom_kill, ContainerCli, ContainerState};
 use crate::supervisor::{read_json, ExitRecord, Hello};
 
 /// How long a new supervisor may take to attach and open its socket.
@@ -80,6 +82,103 @@ pub async fn spawn(
     }
 }
 
+/// Ends what an interrupted earlier start of the same task left behind. A
+/// plugin killed inside StartTask leaves a supervisor that may still be about
+/// to start the container, and this attempt reuses the container's name: if
+/// that late `container start` ran, it would start or attach to this
+/// attempt's container. So every earlier attempt without an exit record is
+/// marked abandoned (a supervisor not yet attached then never starts the
+/// container) and an attached CLI of its is killed; its supervisor records
+/// that and ends.
+///
+/// Ending that supervisor closes its end of Nomad's log FIFOs; were it the
+/// last writer, the log collector would see end-of-file and stop reading
+/// before this attempt's supervisor opens them (Nomad's logmon restarts only
+/// at the next task start). So the FIFOs are held open for writing, by the
+/// returned bridge, until this attempt's supervisor has attached.
+pub async fn end_earlier_attempts(
+    alloc_dir: &Path,
+    task_name: &str,
+    current: &TaskPaths,
+    log_fifos: &[&Path],
+) -> OutputBridge {
+    let mut bridge = OutputBridge::default();
+    let Some(attempts) = current.state_dir.parent() else {
+        return bridge;
+    };
+    let Ok(entries) = std::fs::read_dir(attempts) else {
+        return bridge;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Some(attempt) = dir.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        if dir == current.state_dir || !dir.is_dir() {
+            continue;
+        }
+        let earlier = TaskPaths::new(alloc_dir, task_name, attempt);
+        if earlier.exit.exists() {
+            continue;
+        }
+        if let Err(error) = std::fs::write(&earlier.abandoned, b"") {
+            tracing::warn!(
+                path = %earlier.abandoned.display(),
+                error = %error,
+                "cannot mark an interrupted start attempt abandoned",
+            );
+        }
+        let Ok((_connection, hello)) = connect(&earlier.socket).await else {
+            continue;
+        };
+        if bridge.0.is_empty() {
+            bridge = OutputBridge::hold(log_fifos);
+        }
+        let cli = hello.cli_pid as libc::pid_t;
+        // SAFETY: signal 0 checks existence; then a signal to the process
+        // group the attached CLI leads (its supervisor made it the leader).
+        unsafe {
+            if cli > 0 && libc::kill(cli, 0) == 0 {
+                libc::kill(-cli, libc::SIGKILL);
+            }
+        }
+        tracing::info!(
+            attempt,
+            supervisor_pid = hello.supervisor_pid,
+            cli_pid = hello.cli_pid,
+            "ended the attached CLI of an interrupted start attempt",
+        );
+        let deadline = tokio::time::Instant::now() + RECORD_GRACE;
+        while !earlier.exit.exists() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    bridge
+}
+
+/// Write ends of Nomad's log FIFOs, held while one supervisor hands over to
+/// the next; nothing is ever written through them.
+#[derive(Default)]
+pub struct OutputBridge(Vec<std::fs::File>);
+
+impl OutputBridge {
+    fn hold(fifos: &[&Path]) -> Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: with no reader there is nothing to keep open.
+        let files = fifos
+            .iter()
+            .filter_map(|path| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(path)
+                    .ok()
+            })
+            .collect();
+        Self(files)
+    }
+}
+
 /// Connects to a supervisor and reads its hello line.
 pub async fn connect(socket_path: &Path) -> std::io::Result<(UnixStream, Hello)> {
     let stream = UnixStream::connect(socket_path).await?;
@@ -100,13 +199,18 @@ pub async fn connect(socket_path: &Path) -> std::io::Result<(UnixStream, Hello)>
 /// (EOF), from the record it wrote just before. Without a record, or with one
 /// that says the status was lost, the container is observed through the CLI
 /// until it stops, and the exit is -1 with the reason: never an invented 0.
-pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Option<UnixStream>) {
+pub async fn watch_exit(
+    task: Arc<TaskEntry>,
+    cli: ContainerCli,
+    events: EventBus,
+    connection: Option<UnixStream>,
+) {
     if let Some(mut stream) = connection {
         let mut sink = [0u8; 64];
         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
     }
 
-    let exit = match read_record(&task) {
+    let mut exit = match read_record(&task) {
         Some(record) if !record.status_lost() => exit_from_record(record),
         Some(record) => observe_until_stopped(&task, &cli, record.error.unwrap_or_default()).await,
         None => {
@@ -119,6 +223,10 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
         }
     };
 
+    if exit.killed_by_sigkill() {
+        exit.oom_killed = look_for_oom_kill(&task, &cli, &events).await;
+    }
+
     if exit.error.is_some() {
         tracing::warn!(
             task_id = %task.id(),
@@ -130,6 +238,34 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
         tracing::info!(task_id = %task.id(), exit_code = exit.exit_code, "task exited");
     }
     task.set_exit(exit);
+}
+
+/// Whether the guest kernel's OOM killer ended this run, by its report in
+/// the boot log. A SIGKILL alone is never taken as OOM: `kill -9`, a stop
+/// past its timeout and the OOM killer all look the same from outside.
+async fn look_for_oom_kill(task: &TaskEntry, cli: &ContainerCli, events: &EventBus) -> bool {
+    let boot_log = match cli.boot_log(task.container()).await {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::warn!(
+                task_id = %task.id(),
+                container = %task.container(),
+                error = %error,
+                "task died by SIGKILL but its boot log is unreadable; not reporting OOM",
+            );
+            return false;
+        }
+    };
+    let Some(report) = last_oom_kill(&boot_log) else {
+        return false;
+    };
+    tracing::warn!(task_id = %task.id(), report = %report, "task killed by the OOM killer");
+    events.emit(
+        &task.target,
+        format!("OOM Killed: the guest kernel ran out of memory ({report})"),
+        &[("oom_report", report.clone())],
+    );
+    true
 }
 
 fn read_record(task: &TaskEntry) -> Option<ExitRecord> {

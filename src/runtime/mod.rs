@@ -5,6 +5,7 @@
 //! typed error, and one debug line with the argv, duration and outcome.
 
 mod args;
+mod boot_log;
 mod error;
 mod exec;
 mod image;
@@ -21,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 pub use args::{CreateOptions, Mount};
+pub use boot_log::last_oom_kill;
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, parse_registry_hosts, registry_host};
@@ -29,7 +31,8 @@ pub use model::parse_inspect as parse_inspect_output;
 pub use model::parse_stats as parse_stats_output;
 pub use model::parse_system_status as parse_system_status_output;
 pub use model::{
-    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
+    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, PublishedPort,
+    SystemStatus,
 };
 pub use signal::normalize_signal;
 
@@ -198,6 +201,13 @@ impl ContainerCli {
         }
     }
 
+    /// Every container of this user's container service, running or not.
+    pub async fn list_all(&self) -> Result<Vec<ManagedContainer>, CliError> {
+        let args = args::words(&["list", "--all", "--format", "json"]);
+        let output = self.call(args, timeouts::QUICK).await?;
+        model::parse_list(&output.stdout)
+    }
+
     /// Asks the container to stop: `signal` (or the image's stop signal when
     /// `None`), then SIGKILL after `grace`. Returns when the VM is down.
     pub async fn stop(
@@ -231,6 +241,13 @@ impl ContainerCli {
     pub async fn network_create(&self, name: &str) -> Result<(), CliError> {
         let args = args::words(&["network", "create", name]);
         self.call(args, timeouts::QUICK).await.map(drop)
+    }
+
+    /// The guest's kernel and init log since the container's last boot.
+    pub async fn boot_log(&self, name: &str) -> Result<String, CliError> {
+        let args = args::words(&["logs", "--boot", name]);
+        let output = self.call(args, timeouts::QUICK).await?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// One-shot stats for every running container (Apple's CLI samples

@@ -117,7 +117,53 @@ async fn death_by_signal_reports_128_plus_the_signal() {
     start(&plugin, task.clone()).await;
 
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
-    assert_eq!(exit.result.unwrap().exit_code, 137);
+    let result = exit.result.unwrap();
+    assert_eq!(result.exit_code, 137);
+
+    // The boot log was read and, holding no OOM report, did not make this OOM.
+    let read_boot_log = standin
+        .calls()
+        .iter()
+        .any(|call| call.starts_with(&["logs".to_string(), "--boot".to_string()]));
+    assert!(read_boot_log, "calls: {:?}", standin.calls());
+    assert!(!result.oom_killed, "a plain SIGKILL was reported as OOM");
+}
+
+#[tokio::test]
+async fn an_oom_kill_in_the_guest_is_reported_as_oom_with_an_event() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut events = plugin
+        .driver()
+        .task_events(TaskEventsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let (_dir, task, handle) = running_task(&plugin, "hungry", "echo ready; exec sleep 300").await;
+    let container = driver_state(&handle, "container");
+
+    let oom = standin.cli(&["__simulate-oom", container.as_str().unwrap()]);
+    assert!(oom.status.success(), "{oom:?}");
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    let result = exit.result.unwrap();
+    assert_eq!((result.exit_code, result.oom_killed), (137, true));
+    loop {
+        let event = tokio::time::timeout(EXIT_LIMIT, events.next())
+            .await
+            .expect("no OOM event")
+            .unwrap()
+            .unwrap();
+        if event.message.starts_with("OOM Killed") {
+            assert_eq!(event.task_id, task.id);
+            assert!(
+                event.message.contains("Killed process"),
+                "{}",
+                event.message
+            );
+            break;
+        }
+    }
 }
 
 #[tokio::test]
@@ -654,4 +700,92 @@ async fn stop_while_the_log_collector_is_away_keeps_a_container_the_operator_kee
             .success(),
         "container deleted"
     );
+}
+
+/// Every CLI call has a time limit: a hung `container kill` fails SignalTask
+/// with a clear error within the quick-call bound (20 s), and nothing else
+/// waits for it — another task still execs, streams stats and stops.
+#[tokio::test]
+async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_working() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let (_stuck_dir, stuck, _) = running_task(&plugin, "stuck", "echo ready; exec sleep 300").await;
+    let (_fine_dir, fine, _) = running_task(&plugin, "fine", "echo ready; exec sleep 300").await;
+    standin.set_knobs(r#"{"hang": ["kill", "stats"], "stats_interval_ms": 100}"#);
+
+    let signal = {
+        let mut driver = plugin.driver();
+        let task_id = stuck.id.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let result = driver
+                .signal_task(SignalTaskRequest {
+                    task_id,
+                    signal: "SIGHUP".into(),
+                })
+                .await;
+            (result, started.elapsed())
+        })
+    };
+
+    // Meanwhile the other task is served as usual.
+    let exec = plugin
+        .driver()
+        .exec_task(ExecTaskRequest {
+            task_id: fine.id.clone(),
+            command: vec!["/bin/sh".into(), "-c".into(), "echo alive".into()],
+            timeout: Some(prost_types::Duration {
+                seconds: 10,
+                nanos: 0,
+            }),
+        })
+        .await
+        .expect("exec on another task while kill hangs")
+        .into_inner();
+    assert_eq!(String::from_utf8_lossy(&exec.stdout).trim(), "alive");
+    let mut stats = plugin
+        .driver()
+        .task_stats(TaskStatsRequest {
+            task_id: fine.id.clone(),
+            collection_interval: Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 200_000_000,
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..3 {
+        let message = tokio::time::timeout(Duration::from_secs(5), stats.next())
+            .await
+            .expect("stats stream stalled behind a hung stats call")
+            .unwrap()
+            .unwrap();
+        assert!(message.stats.unwrap().agg_resource_usage.is_some());
+    }
+
+    let (result, elapsed) = signal.await.unwrap();
+    let status = result.expect_err("SignalTask succeeded with a hung CLI");
+    assert!(
+        status
+            .message()
+            .contains("container kill did not finish within 20s"),
+        "{status:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(40),
+        "SignalTask took {elapsed:?}; its bound is 20 s"
+    );
+
+    plugin
+        .driver()
+        .stop_task(StopTaskRequest {
+            task_id: fine.id.clone(),
+            timeout: None,
+            signal: "SIGTERM".into(),
+        })
+        .await
+        .expect("stopping another task while kill hangs");
+    let exit = wait_exit(&mut plugin.driver(), &fine.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 143);
 }

@@ -6,7 +6,9 @@
 mod support;
 
 mod config;
+mod dangling;
 mod exec_stats;
+mod faults;
 mod garbage;
 mod lifecycle;
 mod recovery;
