@@ -28,6 +28,7 @@ pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, parse_registry_hosts, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
+pub use model::parse_list as parse_list_output;
 pub use model::parse_stats as parse_stats_output;
 pub use model::parse_system_status as parse_system_status_output;
 pub use model::{
