@@ -59,10 +59,15 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-async fn configured(standin: &Standin) -> Plugin {
-    let plugin = Plugin::launch(standin).await;
+/// A configured plugin on a fresh stand-in whose image store already holds
+/// the tasks' image, so no figure includes a pull.
+async fn plugin_with_alpine() -> (Standin, Plugin) {
+    let standin = Standin::new();
+    let pulled = standin.cli(&["image", "pull", "alpine:3.20"]);
+    assert!(pulled.status.success(), "pulling alpine:3.20 failed");
+    let plugin = Plugin::launch(&standin).await;
     plugin.configure(&standin_binary(), &[]).await;
-    plugin
+    (standin, plugin)
 }
 
 async fn start(plugin: &Plugin, task: TaskConfig) -> TaskHandle {
@@ -106,12 +111,7 @@ fn timed_cli(standin: &Standin, args: &[&str]) -> Duration {
 /// StartTask against the same work done by hand with the stand-in: `image
 /// inspect`, `create` and a detached `start`, the calls a start makes.
 async fn start_overhead(rounds: usize) {
-    let standin = Standin::new();
-    assert!(standin
-        .cli(&["image", "pull", "alpine:3.20"])
-        .status
-        .success());
-    let plugin = configured(&standin).await;
+    let (standin, plugin) = plugin_with_alpine().await;
 
     let mut rpc = Vec::new();
     let mut by_hand = Vec::new();
@@ -157,12 +157,7 @@ async fn start_overhead(rounds: usize) {
 /// From the process printing its last line just before it exits to
 /// WaitTask returning; beside it, the seed's 1 s `inspect` poll.
 async fn exit_latency(rounds: usize) {
-    let standin = Standin::new();
-    assert!(standin
-        .cli(&["image", "pull", "alpine:3.20"])
-        .status
-        .success());
-    let plugin = configured(&standin).await;
+    let (standin, plugin) = plugin_with_alpine().await;
 
     let mut latencies = Vec::new();
     for round in 0..rounds {
@@ -230,12 +225,7 @@ fn supervisor_pids(dirs: &[TaskDir]) -> Vec<u32> {
 /// interval, for `window`: CLI calls per tick and per task per minute, and
 /// the plugin's and supervisors' memory.
 async fn steady_state(tasks: usize, window: Duration) {
-    let standin = Standin::new();
-    assert!(standin
-        .cli(&["image", "pull", "alpine:3.20"])
-        .status
-        .success());
-    let plugin = configured(&standin).await;
+    let (standin, plugin) = plugin_with_alpine().await;
 
     let mut dirs = Vec::new();
     let mut streams = Vec::new();

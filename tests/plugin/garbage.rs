@@ -27,6 +27,15 @@ fn garble_knobs(commands: &[&str], mode: &str) -> String {
     )
 }
 
+/// The first fingerprint of a plugin whose stand-in has `knobs`.
+async fn fingerprint_with(knobs: &str) -> (Standin, Plugin, FingerprintResponse) {
+    let standin = Standin::new();
+    standin.set_knobs(knobs);
+    let plugin = configured_plugin(&standin).await;
+    let fingerprint = first_fingerprint(&plugin).await;
+    (standin, plugin, fingerprint)
+}
+
 async fn first_fingerprint(plugin: &Plugin) -> FingerprintResponse {
     let mut stream = plugin
         .driver()
@@ -56,11 +65,8 @@ fn version_attribute(fingerprint: &FingerprintResponse) -> Option<String> {
 #[tokio::test]
 async fn fingerprint_tolerates_extra_and_missing_optional_status_and_version_fields() {
     for mode in ["extra_fields", "missing_optional"] {
-        let standin = Standin::new();
-        standin.set_knobs(&garble_knobs(&["system status", "--version"], mode));
-        let plugin = configured_plugin(&standin).await;
-
-        let fingerprint = first_fingerprint(&plugin).await;
+        let knobs = garble_knobs(&["system status", "--version"], mode);
+        let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
         assert_eq!(
             fingerprint.health,
             HealthState::Healthy as i32,
@@ -77,11 +83,8 @@ async fn fingerprint_tolerates_extra_and_missing_optional_status_and_version_fie
 
 #[tokio::test]
 async fn fingerprint_names_system_status_when_its_output_is_cut_short() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["system status"], "truncate"));
-    let plugin = configured_plugin(&standin).await;
-
-    let fingerprint = first_fingerprint(&plugin).await;
+    let knobs = garble_knobs(&["system status"], "truncate");
+    let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
     assert_eq!(fingerprint.health, HealthState::Unhealthy as i32);
     let description = &fingerprint.health_description;
     assert!(
@@ -93,11 +96,8 @@ async fn fingerprint_names_system_status_when_its_output_is_cut_short() {
 
 #[tokio::test]
 async fn fingerprint_reports_an_unknown_service_status_by_name_as_unhealthy() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["system status"], "unknown_status"));
-    let plugin = configured_plugin(&standin).await;
-
-    let fingerprint = first_fingerprint(&plugin).await;
+    let knobs = garble_knobs(&["system status"], "unknown_status");
+    let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
     assert_eq!(fingerprint.health, HealthState::Unhealthy as i32);
     assert!(
         fingerprint.health_description.contains("is suspended"),
@@ -108,11 +108,8 @@ async fn fingerprint_reports_an_unknown_service_status_by_name_as_unhealthy() {
 
 #[tokio::test]
 async fn an_unreadable_version_line_keeps_the_node_healthy_and_is_logged() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["--version"], "truncate"));
-    let plugin = configured_plugin(&standin).await;
-
-    let fingerprint = first_fingerprint(&plugin).await;
+    let knobs = garble_knobs(&["--version"], "truncate");
+    let (_standin, plugin, fingerprint) = fingerprint_with(&knobs).await;
     assert_eq!(fingerprint.health, HealthState::Healthy as i32);
     assert_eq!(version_attribute(&fingerprint), None);
     // The plugin's stderr is read by another thread: allow it to catch up.
