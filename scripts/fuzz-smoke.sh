@@ -48,7 +48,8 @@ for target in $targets; do
     -print_final_stats=1 >"$log" 2>&1 || status=$?
   if [ "$status" != 0 ]; then
     tail -n 80 "$log" >&2
-    echo "error: fuzz target $target failed (exit $status); its input is in fuzz/artifacts/$target/" >&2
+    echo "error: fuzz target $target failed (exit $status)" \
+      "(its input is in fuzz/artifacts/$target/)" >&2
     exit 1
   fi
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true

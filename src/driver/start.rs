@@ -20,13 +20,19 @@ use crate::proto::drivers::{
     start_task_response, NetworkOverride, StartTaskResponse, TaskConfig as NomadTask, TaskHandle,
     TaskState,
 };
-use crate::runtime::{credential_host, registry_host, ContainerCli, ContainerState, CreateOptions};
+use crate::runtime::{
+    credential_host, registry_host, CliError, ContainerCli, ContainerState, CreateOptions,
+    ManagedContainer,
+};
 use crate::supervisor::{write_json_atomically, SupervisorSpec, SPEC_VERSION};
 
 /// Margin for `create` itself once the image is local.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a started container may take to report its address.
 const ADDRESS_WAIT: Duration = Duration::from_secs(10);
+/// How long a sidecar's start waits for a peer that was created and not yet
+/// started; a VM boots in about a second on a Mac.
+const PEER_BOOT_WAIT: Duration = Duration::from_secs(5);
 
 /// What network_mode resolved to.
 struct NetworkChoice {
@@ -378,10 +384,9 @@ async fn resolve_network(
                 )));
             }
             let peer_name = container_name(&task.alloc_id, other);
-            let peer = cli.inspect(&peer_name).await.map_err(|error| {
+            let running = running_peer(cli, &peer_name).await.map_err(|error| {
                 DriverError::from_cli(format!("looking up task {other}"), error)
             })?;
-            let running = peer.filter(|peer| peer.state() == ContainerState::Running);
             let Some(peer) = running else {
                 // The other task may simply not have started yet.
                 return Err(DriverError::Retryable(format!(
@@ -399,6 +404,31 @@ async fn resolve_network(
                 env,
             })
         }
+    }
+}
+
+/// The peer's container once it runs, or `None` when it does not exist,
+/// has ended, or is still not running after `PEER_BOOT_WAIT`. StartTask
+/// returns as soon as the attached `start` runs, while the VM may still be
+/// booting, so a peer created but never started yet is worth a short wait.
+async fn running_peer(
+    cli: &ContainerCli,
+    name: &str,
+) -> Result<Option<ManagedContainer>, CliError> {
+    let deadline = tokio::time::Instant::now() + PEER_BOOT_WAIT;
+    loop {
+        let Some(peer) = cli.inspect(name).await? else {
+            return Ok(None);
+        };
+        if peer.state() == ContainerState::Running {
+            return Ok(Some(peer));
+        }
+        // A start date means it ran and ended (or is stopping): no wait.
+        let booting = peer.state() == ContainerState::Stopped && peer.started_date().is_none();
+        if !booting || tokio::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

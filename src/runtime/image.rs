@@ -179,6 +179,22 @@ mod tests {
     }
 
     #[test]
+    fn registry_list_tolerates_new_fields_and_names_itself_when_unreadable() {
+        let listed = br#"[{"id":"ghcr.io","name":"ghcr.io","addedIn":{"v":2}},{"id":""}]"#;
+        assert_eq!(
+            parse_registry_hosts(listed).unwrap(),
+            ["ghcr.io", "ghcr.io"]
+        );
+        let error = parse_registry_hosts(br#"[{"id":"ghc"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("container registry list printed output"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn docker_hub_credentials_live_under_registry_1() {
         assert_eq!(credential_host("docker.io"), "registry-1.docker.io");
         assert_eq!(credential_host("ghcr.io"), "ghcr.io");

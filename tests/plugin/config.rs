@@ -407,6 +407,35 @@ async fn network_none_starts_without_interfaces_and_flags_reach_the_cli() {
     assert_eq!(configuration["capDrop"], serde_json::json!(["CAP_NET_RAW"]));
 }
 
+/// StartTask returns once the attached `start` runs, while the VM may still
+/// be booting (about a second on a Mac; here a `start` latency): a sidecar
+/// started right after its peer must wait for it, not fail.
+#[tokio::test]
+async fn task_network_mode_waits_for_a_peer_that_is_still_booting() {
+    let standin = Standin::new();
+    standin.set_knobs(r#"{"latency_ms": {"start": 1500}}"#);
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("main");
+    let main = dir.task_config(&shell_task("while true; do sleep 0.1; done"));
+    start(&plugin, main).await;
+
+    let sidecar_dir = TaskDir::new("sidecar");
+    let config = with(
+        shell_task("echo $TASK_MAIN_IP"),
+        "network_mode",
+        Value::from("task:main"),
+    );
+    let mut sidecar = sidecar_dir.task_config(&config);
+    sidecar.alloc_id = dir.alloc_id.clone();
+    start(&plugin, sidecar.clone()).await;
+    wait_exit(&mut plugin.driver(), &sidecar.id, EXIT_LIMIT).await;
+    let printed = sidecar_dir.stdout.wait_closed(EXIT_LIMIT).await;
+    assert!(
+        printed.trim().parse::<std::net::Ipv4Addr>().is_ok(),
+        "TASK_MAIN_IP was {printed:?}"
+    );
+}
+
 #[tokio::test]
 async fn task_network_mode_shares_the_peer_network_and_exposes_its_address() {
     let standin = Standin::new();
