@@ -254,3 +254,53 @@ async fn plugin_killed_during_destroy_then_destroy_again_leaves_nothing() {
     );
     destroy_and_assert_nothing_left(&second, &standin, &dir, &task.id).await;
 }
+
+#[tokio::test]
+async fn plugin_killed_during_exec_then_recovered_task_finishes_exactly() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("execd");
+    let script = format!(
+        ": {}; echo ready; sleep 2; i=1; while [ $i -le {LINES} ]; do echo line-$i; \
+         i=$((i+1)); done; exit 6",
+        dir.alloc_id
+    );
+    let task = next_attempt(&dir, &script);
+    let handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let mut driver = first.driver();
+    let request = ExecTaskRequest {
+        task_id: task.id.clone(),
+        command: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("sleep 300 # {}", dir.alloc_id),
+        ],
+        timeout: Some(prost_types::Duration {
+            seconds: 60,
+            nanos: 0,
+        }),
+    };
+    let rpc = async move { driver.exec_task(request).await };
+    let result = kill_plugin_during(&mut first, &standin, &["exec"], rpc).await;
+    assert!(result.is_err(), "ExecTask survived its plugin");
+    let exec_cli = format!(
+        "exec {}",
+        driver_state(&handle, "container").as_str().unwrap()
+    );
+    wait_until(
+        Duration::from_secs(5),
+        "the exec CLI to end with the plugin",
+        || processes_matching(&exec_cli).is_empty(),
+    )
+    .await;
+
+    let second = configured_plugin(&standin).await;
+    recover(&second, &handle).await;
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 6);
+    let expected = format!("ready\n{}", expected_lines());
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected);
+    destroy_and_assert_nothing_left(&second, &standin, &dir, &task.id).await;
+}
