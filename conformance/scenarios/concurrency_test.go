@@ -33,17 +33,7 @@ func TestFiftyTasksStartRunStopAndAreDestroyedAtOnce(t *testing.T) {
 
 	all := func(what string, step func(*harness.TaskRunner) error) {
 		t.Helper()
-		errs := make([]error, tasks)
-		var wg sync.WaitGroup
-		for i, runner := range runners {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = step(runner)
-			}()
-		}
-		wg.Wait()
-		for i, err := range errs {
+		for i, err := range forEachAtOnce(runners, step) {
 			if err != nil {
 				t.Fatalf("%s, task %d (%s): %v", what, i, runners[i].Task.Name, err)
 			}
@@ -102,4 +92,20 @@ func TestFiftyTasksStartRunStopAndAreDestroyedAtOnce(t *testing.T) {
 			t.Fatalf("registry calls overlap at call %d: %v", i, sequence)
 		}
 	}
+}
+
+// forEachAtOnce runs step for every runner at the same time and returns
+// each one's error, in the runners' order.
+func forEachAtOnce(runners []*harness.TaskRunner, step func(*harness.TaskRunner) error) []error {
+	errs := make([]error, len(runners))
+	var wg sync.WaitGroup
+	for i, runner := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(runner)
+		}()
+	}
+	wg.Wait()
+	return errs
 }

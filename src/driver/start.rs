@@ -20,19 +20,13 @@ use crate::proto::drivers::{
     start_task_response, NetworkOverride, StartTaskResponse, TaskConfig as NomadTask, TaskHandle,
     TaskState,
 };
-use crate::runtime::{
-    credential_host, registry_host, CliError, ContainerCli, ContainerState, CreateOptions,
-    ManagedContainer,
-};
+use crate::runtime::{credential_host, registry_host, ContainerCli, ContainerState, CreateOptions};
 use crate::supervisor::{write_json_atomically, SupervisorSpec, SPEC_VERSION};
 
 /// Margin for `create` itself once the image is local.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a started container may take to report its address.
 const ADDRESS_WAIT: Duration = Duration::from_secs(10);
-/// How long a sidecar's start waits for a peer that was created and not yet
-/// started; a VM boots in about a second on a Mac.
-const PEER_BOOT_WAIT: Duration = Duration::from_secs(5);
 
 /// What network_mode resolved to.
 struct NetworkChoice {
@@ -84,7 +78,11 @@ impl Driver {
             supervision::end_earlier_attempts(alloc_dir, &task.name, paths, &log_fifos).await;
         create_private_dir(&paths.state_dir)?;
 
-        let network = resolve_network(&cli, &config, &task).await?;
+        let peer_starting = match &config.network_mode {
+            NetworkMode::Task(peer) => self.runs_task(&task.alloc_id, peer),
+            _ => false,
+        };
+        let network = resolve_network(&cli, &config, &task, peer_starting).await?;
         let size = vm_size(task.resources.as_ref(), settings.topology.as_ref());
         let input = OptionsInput {
             task: &task,
@@ -362,10 +360,19 @@ impl Driver {
 /// that task's running container in this allocation and exposes its address
 /// to this task as `TASK_<NAME>_IP`; VMs cannot share a network namespace, so
 /// this is the nearest honest equivalent of Docker's `container:<name>`.
+/// How long a `task:<name>` network waits for that task's container to be
+/// running, when this driver started the task and it has not exited: its
+/// StartTask returns once the container is starting, not yet running.
+const PEER_START_WAIT: Duration = Duration::from_secs(15);
+
+/// `peer_starting`: the task named by `network_mode = "task:<name>"` is one
+/// this driver runs and has not exited, so a container that is not running
+/// yet is waited for rather than refused.
 async fn resolve_network(
     cli: &ContainerCli,
     config: &TaskConfig,
     task: &NomadTask,
+    peer_starting: bool,
 ) -> Result<NetworkChoice, DriverError> {
     let none = NetworkChoice {
         network: None,
@@ -384,9 +391,17 @@ async fn resolve_network(
                 )));
             }
             let peer_name = container_name(&task.alloc_id, other);
-            let running = running_peer(cli, &peer_name).await.map_err(|error| {
-                DriverError::from_cli(format!("looking up task {other}"), error)
-            })?;
+            let deadline = tokio::time::Instant::now() + PEER_START_WAIT;
+            let running = loop {
+                let peer = cli.inspect(&peer_name).await.map_err(|error| {
+                    DriverError::from_cli(format!("looking up task {other}"), error)
+                })?;
+                let running = peer.filter(|peer| peer.state() == ContainerState::Running);
+                if running.is_some() || !peer_starting || tokio::time::Instant::now() >= deadline {
+                    break running;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
             let Some(peer) = running else {
                 // The other task may simply not have started yet.
                 return Err(DriverError::Retryable(format!(
@@ -404,31 +419,6 @@ async fn resolve_network(
                 env,
             })
         }
-    }
-}
-
-/// The peer's container once it runs, or `None` when it does not exist,
-/// has ended, or is still not running after `PEER_BOOT_WAIT`. StartTask
-/// returns as soon as the attached `start` runs, while the VM may still be
-/// booting, so a peer created but never started yet is worth a short wait.
-async fn running_peer(
-    cli: &ContainerCli,
-    name: &str,
-) -> Result<Option<ManagedContainer>, CliError> {
-    let deadline = tokio::time::Instant::now() + PEER_BOOT_WAIT;
-    loop {
-        let Some(peer) = cli.inspect(name).await? else {
-            return Ok(None);
-        };
-        if peer.state() == ContainerState::Running {
-            return Ok(Some(peer));
-        }
-        // A start date means it ran and ended (or is stopping): no wait.
-        let booting = peer.state() == ContainerState::Stopped && peer.started_date().is_none();
-        if !booting || tokio::time::Instant::now() >= deadline {
-            return Ok(None);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use nomad_driver_container::proto::drivers::{RecoverTaskRequest, TaskHandle};
+use nomad_driver_container::proto::drivers::TaskHandle;
 use rmpv::Value;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, EXIT_LIMIT};
+use crate::{configured_plugin, recover, running_task, EXIT_LIMIT};
 
 /// `gc { container = .. dangling_containers { .. } }` with a 1 s period and
 /// no creation grace, so a test sees passes quickly.
@@ -72,14 +72,7 @@ async fn after_a_plugin_crash(
 
     let second = Plugin::launch(standin).await;
     second.configure(&standin_binary(), &[gc]).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(recovered_handle.clone()),
-        })
-        .await
-        .expect("RecoverTask failed");
+    recover(&second, &recovered_handle).await;
     let (kept_dir, _, kept_handle) =
         running_task(&second, "kept", "echo ready; exec sleep 300").await;
     let claimed = vec![container(&recovered_handle), container(&kept_handle)];

@@ -10,7 +10,7 @@ use std::time::Duration;
 use nomad_driver_container::proto::drivers::*;
 
 use crate::support::*;
-use crate::{configured_plugin, start, EXIT_LIMIT};
+use crate::{configured_plugin, recover, start, stop, EXIT_LIMIT};
 
 const LINES: usize = 20;
 
@@ -48,6 +48,20 @@ async fn wait_for_call(standin: &Standin, words: &[&str]) {
         },
     )
     .await;
+}
+
+/// Runs `rpc` (a call on `plugin`), kills the plugin with SIGKILL once the
+/// CLI call `words` has begun, and returns once the RPC has ended.
+async fn kill_plugin_during<T: Send + 'static>(
+    plugin: &mut Plugin,
+    standin: &Standin,
+    words: &[&str],
+    rpc: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let doomed = tokio::spawn(rpc);
+    wait_for_call(standin, words).await;
+    plugin.kill_hard();
+    doomed.await.expect("the RPC task panicked")
 }
 
 /// Containers labelled as this allocation's task.
@@ -106,21 +120,15 @@ async fn plugin_killed_during_the_image_pull_then_restarted_task_runs_once() {
     let dir = TaskDir::new("puller");
     let script = counting_script(&dir.alloc_id, 3);
 
-    let doomed = {
-        let mut driver = first.driver();
-        let task = next_attempt(&dir, &script);
-        tokio::spawn(async move {
-            driver
-                .start_task(StartTaskRequest { task: Some(task) })
-                .await
-        })
+    let mut driver = first.driver();
+    let task = next_attempt(&dir, &script);
+    let rpc = async move {
+        driver
+            .start_task(StartTaskRequest { task: Some(task) })
+            .await
     };
-    wait_for_call(&standin, &["image", "pull"]).await;
-    first.kill_hard();
-    assert!(
-        doomed.await.unwrap().is_err(),
-        "StartTask survived its plugin"
-    );
+    let result = kill_plugin_during(&mut first, &standin, &["image", "pull"], rpc).await;
+    assert!(result.is_err(), "StartTask survived its plugin");
     assert!(
         containers_of(&standin, &dir).is_empty(),
         "a container before the pull ended"
@@ -147,18 +155,16 @@ async fn plugin_killed_between_create_and_start_then_restarted_task_runs_once() 
     assert!(pull.status.success(), "{pull:?}");
     standin.set_knobs(r#"{"latency_ms": {"start": 2000}}"#);
 
-    let doomed = {
-        let mut driver = first.driver();
-        let task = next_attempt(&dir, &script);
-        tokio::spawn(async move {
-            driver
-                .start_task(StartTaskRequest { task: Some(task) })
-                .await
-        })
+    let mut driver = first.driver();
+    let task = next_attempt(&dir, &script);
+    let rpc = async move {
+        driver
+            .start_task(StartTaskRequest { task: Some(task) })
+            .await
     };
-    wait_for_call(&standin, &["start"]).await;
-    first.kill_hard();
-    let _ = doomed.await.unwrap();
+    kill_plugin_during(&mut first, &standin, &["start"], rpc)
+        .await
+        .ok();
 
     let second = configured_plugin(&standin).await;
     let task = next_attempt(&dir, &script);
@@ -192,47 +198,24 @@ async fn plugin_killed_during_stop_then_recovered_task_reports_the_stop_exit() {
     dir.stdout.wait_for("ready", EXIT_LIMIT).await;
     standin.set_knobs(r#"{"latency_ms": {"stop": 1500}}"#);
 
-    let doomed = {
-        let mut driver = first.driver();
-        let task_id = task.id.clone();
-        tokio::spawn(async move {
-            let request = StopTaskRequest {
-                task_id,
-                timeout: Some(prost_types::Duration {
-                    seconds: 5,
-                    nanos: 0,
-                }),
-                signal: "SIGTERM".into(),
-            };
-            driver.stop_task(request).await
-        })
+    let mut driver = first.driver();
+    let request = StopTaskRequest {
+        task_id: task.id.clone(),
+        timeout: Some(prost_types::Duration {
+            seconds: 5,
+            nanos: 0,
+        }),
+        signal: "SIGTERM".into(),
     };
-    wait_for_call(&standin, &["stop"]).await;
-    first.kill_hard();
-    let _ = doomed.await.unwrap();
+    let rpc = async move { driver.stop_task(request).await };
+    kill_plugin_during(&mut first, &standin, &["stop"], rpc)
+        .await
+        .ok();
 
     let second = configured_plugin(&standin).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle),
-        })
-        .await
-        .expect("RecoverTask");
+    recover(&second, &handle).await;
     // Nomad's kill is retried against the new plugin.
-    second
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id.clone(),
-            timeout: Some(prost_types::Duration {
-                seconds: 5,
-                nanos: 0,
-            }),
-            signal: "SIGTERM".into(),
-        })
-        .await
-        .expect("StopTask after recovery");
+    stop(&second, &task.id, "SIGTERM", Some(5)).await;
     let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 143);
     assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, "ready\n");
@@ -251,35 +234,73 @@ async fn plugin_killed_during_destroy_then_destroy_again_leaves_nothing() {
     assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected_lines());
     standin.set_knobs(r#"{"latency_ms": {"delete": 1500}}"#);
 
-    let doomed = {
-        let mut driver = first.driver();
-        let task_id = task.id.clone();
-        tokio::spawn(async move {
-            let request = DestroyTaskRequest {
-                task_id,
-                force: true,
-            };
-            driver.destroy_task(request).await
-        })
+    let mut driver = first.driver();
+    let request = DestroyTaskRequest {
+        task_id: task.id.clone(),
+        force: true,
     };
-    wait_for_call(&standin, &["delete"]).await;
-    first.kill_hard();
-    let _ = doomed.await.unwrap();
+    let rpc = async move { driver.destroy_task(request).await };
+    kill_plugin_during(&mut first, &standin, &["delete"], rpc)
+        .await
+        .ok();
 
     let second = configured_plugin(&standin).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle),
-        })
-        .await
-        .expect("RecoverTask");
+    recover(&second, &handle).await;
     let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(
         exit.result.unwrap().exit_code,
         5,
         "the recorded exit survives"
     );
+    destroy_and_assert_nothing_left(&second, &standin, &dir, &task.id).await;
+}
+
+#[tokio::test]
+async fn plugin_killed_during_exec_then_recovered_task_finishes_exactly() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let dir = TaskDir::new("execd");
+    let script = format!(
+        ": {}; echo ready; sleep 2; i=1; while [ $i -le {LINES} ]; do echo line-$i; \
+         i=$((i+1)); done; exit 6",
+        dir.alloc_id
+    );
+    let task = next_attempt(&dir, &script);
+    let handle = start(&first, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+
+    let mut driver = first.driver();
+    let request = ExecTaskRequest {
+        task_id: task.id.clone(),
+        command: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("sleep 300 # {}", dir.alloc_id),
+        ],
+        timeout: Some(prost_types::Duration {
+            seconds: 60,
+            nanos: 0,
+        }),
+    };
+    let rpc = async move { driver.exec_task(request).await };
+    let result = kill_plugin_during(&mut first, &standin, &["exec"], rpc).await;
+    assert!(result.is_err(), "ExecTask survived its plugin");
+    let exec_cli = format!(
+        "exec {}",
+        driver_state(&handle, "container").as_str().unwrap()
+    );
+    wait_until(
+        Duration::from_secs(5),
+        "the exec CLI to end with the plugin",
+        || processes_matching(&exec_cli).is_empty(),
+    )
+    .await;
+
+    let second = configured_plugin(&standin).await;
+    recover(&second, &handle).await;
+    let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 6);
+    let expected = format!("ready\n{}", expected_lines());
+    assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, expected);
     destroy_and_assert_nothing_left(&second, &standin, &dir, &task.id).await;
 }

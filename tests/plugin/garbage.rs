@@ -248,19 +248,7 @@ async fn a_peer_in_an_unknown_state_is_not_taken_for_running() {
 
 /// Reads `count` messages of a task's stats stream.
 async fn stats_messages(plugin: &Plugin, task_id: &str, count: usize) -> Vec<TaskStats> {
-    let request = TaskStatsRequest {
-        task_id: task_id.into(),
-        collection_interval: Some(prost_types::Duration {
-            seconds: 0,
-            nanos: 200_000_000,
-        }),
-    };
-    let mut stream = plugin
-        .driver()
-        .task_stats(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = crate::stats_stream(plugin, task_id, 200).await;
     let mut messages = Vec::new();
     for _ in 0..count {
         let message = tokio::time::timeout(EXIT_LIMIT, stream.next())

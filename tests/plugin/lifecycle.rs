@@ -10,7 +10,7 @@ use rmpv::Value;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, start, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, start, stats_stream, stop, task_events, EXIT_LIMIT};
 
 #[tokio::test]
 async fn handshake_line_health_and_plugin_info_match_what_nomad_expects() {
@@ -133,12 +133,7 @@ async fn death_by_signal_reports_128_plus_the_signal() {
 async fn an_oom_kill_in_the_guest_is_reported_as_oom_with_an_event() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let mut events = plugin
-        .driver()
-        .task_events(TaskEventsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let mut events = task_events(&plugin).await;
     let (_dir, task, handle) = running_task(&plugin, "hungry", "echo ready; exec sleep 300").await;
     let container = driver_state(&handle, "container");
 
@@ -382,15 +377,7 @@ async fn stop_with_detach_leaves_the_container_running() {
     )
     .await;
 
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id.clone(),
-            timeout: None,
-            signal: "DETACH".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &task.id.clone(), "DETACH", None).await;
     plugin
         .driver()
         .destroy_task(DestroyTaskRequest {
@@ -414,12 +401,7 @@ async fn stop_with_detach_leaves_the_container_running() {
 async fn task_events_reach_the_stream_routed_by_alloc_and_task_with_a_time() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let mut events = plugin
-        .driver()
-        .task_events(TaskEventsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let mut events = task_events(&plugin).await;
     let dir = TaskDir::new("eventful");
     let mut task = dir.task_config(&shell_task("true"));
     // 64 MiB is below the VM minimum: the raise is reported as an event.
@@ -743,18 +725,7 @@ async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_wo
         .expect("exec on another task while kill hangs")
         .into_inner();
     assert_eq!(String::from_utf8_lossy(&exec.stdout).trim(), "alive");
-    let mut stats = plugin
-        .driver()
-        .task_stats(TaskStatsRequest {
-            task_id: fine.id.clone(),
-            collection_interval: Some(prost_types::Duration {
-                seconds: 0,
-                nanos: 200_000_000,
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stats = stats_stream(&plugin, &fine.id, 200).await;
     for _ in 0..3 {
         let message = tokio::time::timeout(Duration::from_secs(5), stats.next())
             .await
@@ -777,15 +748,7 @@ async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_wo
         "SignalTask took {elapsed:?}; its bound is 20 s"
     );
 
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: fine.id.clone(),
-            timeout: None,
-            signal: "SIGTERM".into(),
-        })
-        .await
-        .expect("stopping another task while kill hangs");
+    stop(&plugin, &fine.id.clone(), "SIGTERM", None).await;
     let exit = wait_exit(&mut plugin.driver(), &fine.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 143);
 }

@@ -97,18 +97,8 @@ fn has_supervisor_log(dir: &std::path::Path) -> bool {
 }
 
 async fn stop_and_destroy(plugin: &Plugin, task_id: &str) {
+    crate::stop(plugin, task_id, "", Some(2)).await;
     let mut driver = plugin.driver();
-    driver
-        .stop_task(StopTaskRequest {
-            task_id: task_id.into(),
-            timeout: Some(prost_types::Duration {
-                seconds: 2,
-                nanos: 0,
-            }),
-            signal: String::new(),
-        })
-        .await
-        .expect("StopTask failed");
     wait_exit(&mut driver, task_id, EXIT_LIMIT).await;
     driver
         .destroy_task(DestroyTaskRequest {
@@ -168,11 +158,7 @@ async fn no_secret_reaches_argv_logs_files_or_driver_state_from_start_to_destroy
         .configure(&standin_binary(), &[("auth", plugin_auth_block())])
         .await;
     for handle in &handles {
-        let request = RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle.clone()),
-        };
-        second.driver().recover_task(request).await.unwrap();
+        crate::recover(&second, handle).await;
     }
     for task in [&task_auth, &plugin_auth] {
         stop_and_destroy(&second, &task.id).await;
