@@ -419,14 +419,7 @@ async fn task_network_mode_waits_for_a_peer_that_is_still_booting() {
     let main = dir.task_config(&shell_task("while true; do sleep 0.1; done"));
     start(&plugin, main).await;
 
-    let sidecar_dir = TaskDir::new("sidecar");
-    let config = with(
-        shell_task("echo $TASK_MAIN_IP"),
-        "network_mode",
-        Value::from("task:main"),
-    );
-    let mut sidecar = sidecar_dir.task_config(&config);
-    sidecar.alloc_id = dir.alloc_id.clone();
+    let (sidecar_dir, sidecar) = crate::sidecar_of_main(&dir);
     start(&plugin, sidecar.clone()).await;
     wait_exit(&mut plugin.driver(), &sidecar.id, EXIT_LIMIT).await;
     let printed = sidecar_dir.stdout.wait_closed(EXIT_LIMIT).await;

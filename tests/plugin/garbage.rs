@@ -82,28 +82,33 @@ async fn fingerprint_tolerates_extra_and_missing_optional_status_and_version_fie
 }
 
 #[tokio::test]
-async fn fingerprint_names_system_status_when_its_output_is_cut_short() {
-    let knobs = garble_knobs(&["system status"], "truncate");
-    let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
-    assert_eq!(fingerprint.health, HealthState::Unhealthy as i32);
-    let description = &fingerprint.health_description;
-    assert!(
-        description.contains("container system status printed output")
-            && description.contains("EOF while parsing"),
-        "{description}"
-    );
-}
-
-#[tokio::test]
-async fn fingerprint_reports_an_unknown_service_status_by_name_as_unhealthy() {
-    let knobs = garble_knobs(&["system status"], "unknown_status");
-    let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
-    assert_eq!(fingerprint.health, HealthState::Unhealthy as i32);
-    assert!(
-        fingerprint.health_description.contains("is suspended"),
-        "{}",
-        fingerprint.health_description
-    );
+async fn fingerprint_is_unhealthy_naming_unreadable_or_unknown_system_status() {
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "truncate",
+            &[
+                "container system status printed output",
+                "EOF while parsing",
+            ],
+        ),
+        (
+            "unknown_status",
+            &["the container system service is suspended"],
+        ),
+    ];
+    for (mode, expected) in cases {
+        let knobs = garble_knobs(&["system status"], mode);
+        let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
+        let description = &fingerprint.health_description;
+        assert_eq!(
+            fingerprint.health,
+            HealthState::Unhealthy as i32,
+            "{mode}: {description}"
+        );
+        for needle in expected {
+            assert!(description.contains(needle), "{mode}: {description}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -198,16 +203,7 @@ async fn sidecar_of_running_main(plugin: &Plugin, dir: &TaskDir) -> (TaskDir, Ta
     let main = dir.task_config(&shell_task("echo ready; while true; do sleep 0.1; done"));
     start(plugin, main).await;
     dir.stdout.wait_for("ready", EXIT_LIMIT).await;
-
-    let sidecar_dir = TaskDir::new("sidecar");
-    let config = with(
-        shell_task("echo $TASK_MAIN_IP"),
-        "network_mode",
-        Value::from("task:main"),
-    );
-    let mut sidecar = sidecar_dir.task_config(&config);
-    sidecar.alloc_id = dir.alloc_id.clone();
-    (sidecar_dir, sidecar)
+    crate::sidecar_of_main(dir)
 }
 
 #[tokio::test]

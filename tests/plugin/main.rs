@@ -161,3 +161,17 @@ pub async fn stats_stream(
         .expect("TaskStats")
         .into_inner()
 }
+
+/// A task `sidecar` in `main_dir`'s allocation that joins task main's
+/// network (`network_mode = "task:main"`) and prints main's address.
+pub fn sidecar_of_main(main_dir: &TaskDir) -> (TaskDir, TaskConfig) {
+    let sidecar_dir = TaskDir::new("sidecar");
+    let config = with(
+        shell_task("echo $TASK_MAIN_IP"),
+        "network_mode",
+        Value::from("task:main"),
+    );
+    let mut sidecar = sidecar_dir.task_config(&config);
+    sidecar.alloc_id = main_dir.alloc_id.clone();
+    (sidecar_dir, sidecar)
+}
