@@ -147,9 +147,14 @@ fn choose_plugin_dir(
     config: &ClientConfig,
 ) -> anyhow::Result<PathBuf> {
     let configured = config.top_level_string("plugin_dir").map(PathBuf::from);
-    let chosen = match &options.plugin_dir {
-        Some(dir) => dir.clone(),
-        None => prompts.ask_path("Nomad plugin_dir (--plugin-dir)", config.plugin_dir().as_deref())?,
+    let chosen = match (&options.plugin_dir, &configured) {
+        (Some(dir), _) => dir.clone(),
+        // The file decides; asking would only invite a refused answer.
+        (None, Some(configured)) => configured.clone(),
+        (None, None) => {
+            let question = "Nomad plugin_dir (--plugin-dir)";
+            prompts.ask_path(question, config.plugin_dir().as_deref())?
+        }
     };
     if let Some(configured) = configured.filter(|configured| *configured != chosen) {
         bail!(

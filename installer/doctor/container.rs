@@ -45,6 +45,15 @@ pub fn check_cli(host: &dyn Host, configured: Option<&Path>) -> CliCheck {
 
     let cli = ContainerCli::new(path.clone());
     match block_on(cli.version()) {
+        Ok(version) if !version.starts_with(|c: char| c.is_ascii_digit()) => CliCheck {
+            check: Check::fail(
+                ID,
+                TITLE,
+                format!("{} reports no readable version ({version:?})", path.display()),
+                "reinstall Apple's container CLI, or point container_path at a working one",
+            ),
+            found: None,
+        },
         Ok(version) if version.starts_with("0.") => CliCheck {
             check: Check::fail(
                 ID,
