@@ -225,6 +225,16 @@ impl ContainerCli {
         }
     }
 
+    /// The container's log (its init process's stdout and stderr, combined,
+    /// as Apple's service records them). The driver itself never reads it;
+    /// `doctor --deep` checks that it works.
+    pub async fn logs(&self, name: &str) -> Result<String, CliError> {
+        let output = self
+            .call(args::words(&["logs", name]), timeouts::QUICK)
+            .await?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Creates a user network (macOS 26+).
     pub async fn network_create(&self, name: &str) -> Result<(), CliError> {
         let args = args::words(&["network", "create", name]);
