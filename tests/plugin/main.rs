@@ -7,6 +7,7 @@ mod support;
 
 mod config;
 mod exec_stats;
+mod installer;
 mod lifecycle;
 mod recovery;
 
