@@ -13,6 +13,6 @@ pub mod task;
 
 pub use duration::parse_duration;
 pub use msgpack::{ConfigError, ConfigObject};
-pub use plugin::{plugin_config_entries, plugin_config_schema, PluginConfig};
+pub use plugin::{plugin_config_entries, plugin_config_schema, MetricsConfig, PluginConfig};
 pub use schema::{SchemaEntry, SchemaKind};
 pub use task::{task_config_entries, task_config_schema, TaskConfig};

@@ -1,6 +1,7 @@
 //! The plugin config block an operator writes in the Nomad client's agent
 //! config: `plugin "nomad-driver-container" { config { ... } }`.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,7 +36,22 @@ pub struct PluginConfig {
     pub image_pull_timeout: Duration,
     /// Leave log collection to the operator: never open Nomad's log FIFOs.
     pub disable_log_collection: bool,
+    /// The opt-in Prometheus endpoint; `None` when off.
+    pub metrics: Option<MetricsConfig>,
 }
+
+/// Where and how often the Prometheus endpoint serves task usage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// Always a loopback address: the endpoint has no authentication.
+    pub address: SocketAddr,
+    /// How often the shared sampler refreshes figures for the endpoint.
+    pub interval: Duration,
+}
+
+const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(10);
+/// Apple's one-shot `stats` itself takes about 2 s.
+const MIN_METRICS_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Default for PluginConfig {
     fn default() -> Self {
@@ -49,6 +65,7 @@ impl Default for PluginConfig {
             extra_labels: Vec::new(),
             image_pull_timeout: DEFAULT_IMAGE_PULL_TIMEOUT,
             disable_log_collection: false,
+            metrics: None,
         }
     }
 }
@@ -127,6 +144,27 @@ fn entries() -> Vec<SchemaEntry> {
             "Do not copy task output to Nomad's log collector.",
         )
         .with_default("false"),
+        SchemaEntry::block(
+            "metrics",
+            vec![
+                SchemaEntry::attr(
+                    "address",
+                    "string",
+                    "Loopback address and port to serve Prometheus metrics on, such as \
+                     \"127.0.0.1:9101\"; empty turns the endpoint off.",
+                )
+                .with_default("\"\""),
+                SchemaEntry::attr(
+                    "interval",
+                    "string",
+                    "How often task usage is sampled for the endpoint, at least 1s.",
+                )
+                .with_default("\"10s\""),
+            ],
+            "Opt-in Prometheus endpoint with CPU, memory, network and block I/O per task, \
+             labelled by namespace, job, group, task and allocation.",
+        )
+        .with_default("{ address = \"\" }"),
     ]
 }
 
@@ -163,6 +201,52 @@ fn plugin_auth(object: &ConfigObject) -> Result<Option<RegistryAuth>, ConfigErro
         });
     }
     Ok(auth)
+}
+
+fn metrics_config(object: &ConfigObject) -> Result<Option<MetricsConfig>, ConfigError> {
+    let Some(metrics) = object.block("metrics", &["address", "interval"])? else {
+        return Ok(None);
+    };
+    let address = match metrics.string("address")? {
+        Some(text) if !text.is_empty() => loopback_address(&text)
+            .map_err(|reason| metrics.invalid("address", format!("{text:?}"), reason))?,
+        _ => return Ok(None),
+    };
+    let interval = match metrics.string("interval")? {
+        Some(text) if !text.is_empty() => {
+            let interval = parse_duration(&text)
+                .map_err(|reason| metrics.invalid("interval", format!("{text:?}"), reason))?;
+            if interval < MIN_METRICS_INTERVAL {
+                let reason = "must be at least 1s (one stats call takes about 2s)";
+                return Err(metrics.invalid("interval", format!("{text:?}"), reason));
+            }
+            interval
+        }
+        _ => DEFAULT_METRICS_INTERVAL,
+    };
+    Ok(Some(MetricsConfig { address, interval }))
+}
+
+/// `127.0.0.1:9101`, `[::1]:9101` or `localhost:9101`; anything reachable
+/// from another host is refused, as the endpoint has no authentication.
+fn loopback_address(text: &str) -> Result<SocketAddr, String> {
+    let address = match text.strip_prefix("localhost:") {
+        Some(port) => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| "the port must be a number from 0 to 65535".to_string())?,
+        None => text
+            .parse::<SocketAddr>()
+            .map_err(|_| "must be an address and port, such as \"127.0.0.1:9101\"".to_string())?,
+    };
+    if !address.ip().is_loopback() {
+        return Err(format!(
+            "must be a loopback address (127.0.0.1 or [::1]): the endpoint has no \
+             authentication, so {} would expose task details to the network",
+            address.ip()
+        ));
+    }
+    Ok(address)
 }
 
 fn extra_label_globs(object: &ConfigObject) -> Result<Vec<String>, ConfigError> {
@@ -245,6 +329,7 @@ impl PluginConfig {
             extra_labels: extra_label_globs(&object)?,
             image_pull_timeout,
             disable_log_collection: object.bool("disable_log_collection")?.unwrap_or(false),
+            metrics: metrics_config(&object)?,
         })
     }
 }
@@ -312,6 +397,66 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(error, "auth.server_address is required");
+    }
+
+    fn metrics(address: &str, interval: Option<&str>) -> Vec<u8> {
+        let interval = interval.map_or(Value::Nil, Value::from);
+        full(&[(
+            "metrics",
+            object(&[("address", Value::from(address)), ("interval", interval)]),
+        )])
+    }
+
+    #[test]
+    fn metrics_endpoint_is_off_unless_an_address_is_given() {
+        assert_eq!(PluginConfig::decode(&full(&[])).unwrap().metrics, None);
+        assert_eq!(
+            PluginConfig::decode(&metrics("", None)).unwrap().metrics,
+            None
+        );
+    }
+
+    #[test]
+    fn metrics_endpoint_takes_loopback_addresses_with_a_default_interval() {
+        for (text, expected) in [
+            ("127.0.0.1:9101", "127.0.0.1:9101"),
+            ("localhost:9102", "127.0.0.1:9102"),
+            ("[::1]:9103", "[::1]:9103"),
+        ] {
+            let config = PluginConfig::decode(&metrics(text, None)).unwrap();
+            let metrics = config.metrics.expect("metrics on");
+            assert_eq!(metrics.address.to_string(), expected);
+            assert_eq!(metrics.interval, Duration::from_secs(10));
+        }
+        let config = PluginConfig::decode(&metrics("127.0.0.1:9101", Some("3s"))).unwrap();
+        assert_eq!(config.metrics.unwrap().interval, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn metrics_endpoint_refuses_addresses_other_hosts_can_reach() {
+        for text in ["0.0.0.0:9101", "192.168.1.5:9101", "[::]:9101"] {
+            let error = PluginConfig::decode(&metrics(text, None))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(&format!("metrics.address = {text:?}: must be a loopback")),
+                "{error}"
+            );
+        }
+        let error = PluginConfig::decode(&metrics("9101", None))
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("metrics.address = \"9101\": must be an address and port"));
+    }
+
+    #[test]
+    fn metrics_interval_below_a_second_is_refused_naming_it() {
+        let bytes = metrics("127.0.0.1:9101", Some("200ms"));
+        let error = PluginConfig::decode(&bytes).unwrap_err().to_string();
+        assert!(
+            error.starts_with("metrics.interval = \"200ms\": must be at least 1s"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -58,7 +58,9 @@ impl BasePlugin for Driver {
             api_version = %request.plugin_api_version,
             "plugin configured"
         );
+        let metrics = plugin.metrics.clone();
         *write_lock(&self.inner.settings) = Some(Settings { plugin, topology });
+        self.apply_metrics_config(metrics.as_ref()).await?;
         Ok(Response::new(SetConfigResponse {}))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use tokio::sync::broadcast;
 
-use crate::proto::drivers::DriverTaskEvent;
+use crate::proto::drivers::{DriverTaskEvent, TaskConfig};
 
 /// Events held for a slow stream before the oldest are skipped.
 const EVENT_BUFFER: usize = 256;
@@ -15,12 +15,28 @@ pub struct EventBus {
     sender: broadcast::Sender<DriverTaskEvent>,
 }
 
-/// The task an event is about.
-#[derive(Debug, Clone)]
+/// The task an event is about, with the names operators know it by.
+#[derive(Debug, Clone, Default)]
 pub struct EventTarget {
     pub task_id: String,
     pub alloc_id: String,
     pub task_name: String,
+    pub job_name: String,
+    pub group_name: String,
+    pub namespace: String,
+}
+
+impl EventTarget {
+    pub fn of(task: &TaskConfig) -> Self {
+        Self {
+            task_id: task.id.clone(),
+            alloc_id: task.alloc_id.clone(),
+            task_name: task.name.clone(),
+            job_name: task.job_name.clone(),
+            group_name: task.task_group_name.clone(),
+            namespace: task.namespace.clone(),
+        }
+    }
 }
 
 impl EventBus {

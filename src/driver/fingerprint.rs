@@ -2,7 +2,8 @@
 //!
 //! UNDETECTED when Apple's CLI is missing, UNHEALTHY (with the fix) when its
 //! system service is not running, HEALTHY otherwise. Each check costs one
-//! CLI call (`system status`); the CLI's version is read once per binary.
+//! CLI call (`system status`); the CLI's version is read once per binary,
+//! and the host's facts come from files and the kernel, not processes.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::Driver;
+use crate::platform::Host;
 use crate::proto::drivers::{fingerprint_response::HealthState, FingerprintResponse};
 use crate::proto::structs::{attribute, Attribute};
 use crate::runtime::{locate_cli, ContainerCli};
@@ -55,7 +57,13 @@ impl Driver {
             );
         }
 
-        let mut attributes = HashMap::new();
+        let mut attributes = host_attributes(self.inner.host.as_ref());
+        if !status.api_server_version.is_empty() {
+            attributes.insert(
+                "driver.container.api_server_version".to_string(),
+                string_attribute(status.api_server_version.clone()),
+            );
+        }
         if let Some(version) = self.cli_version(&cli, &path).await {
             attributes.insert(
                 "driver.container.version".to_string(),
@@ -85,6 +93,32 @@ impl Driver {
     }
 }
 
+/// What the host offers containers. Read from files and the kernel, never
+/// from a process, so a fingerprint still costs one CLI call.
+fn host_attributes(host: &dyn Host) -> HashMap<String, Attribute> {
+    let mut attributes = HashMap::from([
+        ("driver.container".to_string(), bool_attribute(true)),
+        (
+            "driver.container.os".to_string(),
+            string_attribute(host.os_name()),
+        ),
+        (
+            "driver.container.rosetta".to_string(),
+            bool_attribute(host.rosetta_installed()),
+        ),
+    ]);
+    if let Some(version) = host.os_version() {
+        attributes.insert(
+            "driver.container.os_version".into(),
+            string_attribute(version),
+        );
+    }
+    if let Some(machine) = host.machine() {
+        attributes.insert("driver.container.arch".into(), string_attribute(machine));
+    }
+    attributes
+}
+
 fn health(
     state: HealthState,
     description: String,
@@ -98,9 +132,93 @@ fn health(
     }
 }
 
+fn bool_attribute(value: bool) -> Attribute {
+    Attribute {
+        value: Some(attribute::Value::BoolVal(value)),
+        unit: String::new(),
+    }
+}
+
 fn string_attribute(value: String) -> Attribute {
     Attribute {
         value: Some(attribute::Value::StringVal(value)),
         unit: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FakeHost {
+        os: &'static str,
+        version: Option<&'static str>,
+        machine: Option<&'static str>,
+        rosetta: bool,
+    }
+
+    impl Host for FakeHost {
+        fn os_name(&self) -> String {
+            self.os.into()
+        }
+        fn os_version(&self) -> Option<String> {
+            self.version.map(String::from)
+        }
+        fn machine(&self) -> Option<String> {
+            self.machine.map(String::from)
+        }
+        fn rosetta_installed(&self) -> bool {
+            self.rosetta
+        }
+    }
+
+    fn value(attributes: &HashMap<String, Attribute>, key: &str) -> Option<attribute::Value> {
+        attributes
+            .get(key)
+            .and_then(|attribute| attribute.value.clone())
+    }
+
+    #[test]
+    fn a_mac_with_rosetta_reports_its_version_chip_and_rosetta() {
+        let mac = FakeHost {
+            os: "macOS",
+            version: Some("26.1"),
+            machine: Some("arm64"),
+            rosetta: true,
+        };
+        let attributes = host_attributes(&mac);
+        assert_eq!(
+            value(&attributes, "driver.container"),
+            Some(attribute::Value::BoolVal(true))
+        );
+        assert_eq!(
+            value(&attributes, "driver.container.os_version"),
+            Some(attribute::Value::StringVal("26.1".into()))
+        );
+        assert_eq!(
+            value(&attributes, "driver.container.arch"),
+            Some(attribute::Value::StringVal("arm64".into()))
+        );
+        assert_eq!(
+            value(&attributes, "driver.container.rosetta"),
+            Some(attribute::Value::BoolVal(true))
+        );
+    }
+
+    #[test]
+    fn facts_the_host_cannot_tell_are_left_out_not_invented() {
+        let unknown = FakeHost {
+            os: "macOS",
+            version: None,
+            machine: None,
+            rosetta: false,
+        };
+        let attributes = host_attributes(&unknown);
+        assert!(!attributes.contains_key("driver.container.os_version"));
+        assert!(!attributes.contains_key("driver.container.arch"));
+        assert_eq!(
+            value(&attributes, "driver.container.rosetta"),
+            Some(attribute::Value::BoolVal(false))
+        );
     }
 }

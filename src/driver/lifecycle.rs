@@ -1,14 +1,10 @@
-//! WaitTask, StopTask, DestroyTask, SignalTask and InspectTask.
+//! WaitTask, StopTask, DestroyTask and SignalTask.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use super::events::{to_timestamp, zero_timestamp};
 use super::task::TaskEntry;
 use super::{Driver, DriverError};
-use crate::proto::drivers::{
-    ExitResult, InspectTaskResponse, TaskDriverStatus, TaskState, TaskStatus, WaitTaskResponse,
-};
+use crate::proto::drivers::WaitTaskResponse;
 use crate::runtime::{normalize_signal, ContainerCli, ContainerState};
 
 /// Nomad's signal for "leave the task running" (remote tasks, pre-1.10).
@@ -210,44 +206,6 @@ impl Driver {
             .kill(task.container(), &name)
             .await
             .map_err(DriverError::cli("signalling the container"))
-    }
-
-    pub(super) fn inspect_task(&self, id: &str) -> Result<InspectTaskResponse, DriverError> {
-        let task = self
-            .task(id)
-            .ok_or_else(|| DriverError::UnknownTask(id.to_string()))?;
-        let exit = task.exit();
-        let status = TaskStatus {
-            id: id.to_string(),
-            name: task.target.task_name.clone(),
-            state: if exit.is_some() {
-                TaskState::Exited
-            } else {
-                TaskState::Running
-            } as i32,
-            started_at: Some(to_timestamp(task.started_at)),
-            completed_at: Some(
-                exit.as_ref()
-                    .map_or_else(zero_timestamp, |e| to_timestamp(e.completed_at)),
-            ),
-            result: Some(
-                exit.as_ref()
-                    .map_or(ExitResult::default(), |e| e.to_proto()),
-            ),
-        };
-        let attributes = HashMap::from([
-            ("container".to_string(), task.container().to_string()),
-            ("image".to_string(), task.state.image.clone()),
-            (
-                "supervisor_pid".to_string(),
-                task.state.supervisor_pid.to_string(),
-            ),
-        ]);
-        Ok(InspectTaskResponse {
-            task: Some(status),
-            driver: Some(TaskDriverStatus { attributes }),
-            network_override: None,
-        })
     }
 }
 

@@ -10,7 +10,9 @@ mod errors;
 mod events;
 mod exec;
 mod fingerprint;
+mod inspect;
 mod lifecycle;
+mod metrics;
 pub mod names;
 mod options;
 mod pull;
@@ -33,6 +35,7 @@ pub use resources::{vm_size, VmSize, MIN_VM_MEMORY_MIB};
 pub use state::{DriverState, DRIVER_STATE_VERSION};
 
 use crate::config::PluginConfig;
+use crate::platform::{Host, RealHost};
 use crate::proto::base::ClientTopology;
 use crate::runtime::{locate_cli, ContainerCli};
 use events::EventBus;
@@ -50,7 +53,11 @@ struct Inner {
     events: EventBus,
     stats: stats::Sampler,
     fingerprints: fingerprint::VersionCache,
+    /// The host's facts for fingerprints; a fake in tests.
+    host: Arc<dyn Host>,
     registry_locks: pull::RegistryLocks,
+    /// The Prometheus endpoint, while the plugin config asks for one.
+    metrics: Mutex<Option<metrics::MetricsEndpoint>>,
     /// Flips to true when Nomad calls Shutdown: background work stops.
     stopping: watch::Sender<bool>,
 }
@@ -71,7 +78,9 @@ impl Driver {
                 events: EventBus::new(),
                 stats: stats::Sampler::new(),
                 fingerprints: fingerprint::VersionCache::default(),
+                host: Arc::new(RealHost),
                 registry_locks: pull::RegistryLocks::default(),
+                metrics: Mutex::new(None),
                 stopping: watch::channel(false).0,
             }),
         }
@@ -101,6 +110,15 @@ impl Driver {
         locate_cli(config.container_path.as_deref())
             .map(ContainerCli::new)
             .ok_or_else(|| DriverError::BadRequest(cli_missing_message(&config)))
+    }
+
+    /// Tasks whose exit is not known yet.
+    fn running_tasks(&self) -> Vec<Arc<TaskEntry>> {
+        lock(&self.inner.tasks)
+            .values()
+            .filter(|task| !task.has_exited())
+            .cloned()
+            .collect()
     }
 
     fn task(&self, id: &str) -> Option<Arc<TaskEntry>> {

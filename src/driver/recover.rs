@@ -28,11 +28,7 @@ impl Driver {
 
         let state = DriverState::decode(handle.version, &handle.driver_state)?;
         let cli = self.cli()?;
-        let target = EventTarget {
-            task_id: config.id.clone(),
-            alloc_id: config.alloc_id.clone(),
-            task_name: config.name.clone(),
-        };
+        let target = EventTarget::of(&config);
         let task = Arc::new(TaskEntry::new(target.clone(), state.clone()));
 
         // A live supervisor answers on its socket; a gone one left an exit
@@ -62,7 +58,12 @@ impl Driver {
             "supervisor gone"
         };
         self.register(task.clone());
-        tokio::spawn(supervision::watch_exit(task, cli, connection));
+        tokio::spawn(supervision::watch_exit(
+            task,
+            cli,
+            self.inner.events.clone(),
+            connection,
+        ));
         self.inner.events.emit(
             &target,
             format!("Recovered task after a plugin restart ({outcome})"),

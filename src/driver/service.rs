@@ -235,7 +235,7 @@ impl DriverRpc for Driver {
         request: Request<InspectTaskRequest>,
     ) -> Result<Response<InspectTaskResponse>, Status> {
         Ok(Response::new(
-            self.inspect_task(&request.into_inner().task_id)?,
+            self.inspect_task(&request.into_inner().task_id).await?,
         ))
     }
 

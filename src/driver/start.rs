@@ -1,6 +1,7 @@
 //! StartTask: decode the task's config, get its image, create its container,
 //! and hand it to a new supervisor that starts it attached.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,11 +64,7 @@ impl Driver {
             TaskConfig::decode(&task.msgpack_driver_config).map_err(DriverError::TaskConfig)?;
         let cli = self.task_cli(&config, &settings)?;
 
-        let target = EventTarget {
-            task_id: task.id.clone(),
-            alloc_id: task.alloc_id.clone(),
-            task_name: task.name.clone(),
-        };
+        let target = EventTarget::of(&task);
         let name = container_name(&task.alloc_id, &task.name);
         remove_earlier_env_files(paths);
         create_private_dir(&paths.state_dir)?;
@@ -134,7 +131,16 @@ impl Driver {
             .emit(&target, format!("Created container {name}"), &annotations);
 
         let started = self
-            .supervise(&task, &cli, &name, &config.image, paths, &settings, target)
+            .supervise(
+                &task,
+                &cli,
+                &name,
+                &config.image,
+                &publishing.port_map,
+                paths,
+                &settings,
+                target,
+            )
             .await;
         let handle = match started {
             Ok(handle) => handle,
@@ -266,6 +272,7 @@ impl Driver {
         cli: &ContainerCli,
         name: &str,
         image: &str,
+        port_map: &HashMap<String, i32>,
         paths: &TaskPaths,
         settings: &Settings,
         target: EventTarget,
@@ -309,6 +316,7 @@ impl Driver {
             exit_path: paths.exit.clone(),
             supervisor_pid,
             started_at: crate::supervisor::now_rfc3339(),
+            port_map: port_map.clone(),
         };
         let entry = Arc::new(TaskEntry::new(target, state.clone()));
         let connection = connection.map(|(stream, hello)| {
@@ -316,7 +324,12 @@ impl Driver {
             stream
         });
         self.register(entry.clone());
-        tokio::spawn(supervision::watch_exit(entry, cli.clone(), connection));
+        tokio::spawn(supervision::watch_exit(
+            entry,
+            cli.clone(),
+            self.inner.events.clone(),
+            connection,
+        ));
         tracing::info!(task_id = %task.id, container = %name, supervisor_pid, "task started");
 
         Ok(TaskHandle {

@@ -2,6 +2,7 @@
 //! client restart Nomad hands back no driver config, so this holds all that
 //! recovery needs. Versioned; version 0 is reserved by Nomad.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,10 @@ pub struct DriverState {
     pub supervisor_pid: u32,
     /// RFC 3339.
     pub started_at: String,
+    /// Port label → port inside the container, for InspectTask's network
+    /// override. Absent in handles written before it existed.
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    pub port_map: HashMap<String, i32>,
 }
 
 impl DriverState {
@@ -131,8 +136,15 @@ mod tests {
             exit_path: "/d/exit.json".into(),
             supervisor_pid: 42,
             started_at: "2026-12-04T10:00:00Z".into(),
+            port_map: HashMap::from([("http".to_string(), 8080)]),
         };
         assert_eq!(DriverState::decode(1, &state.encode()).unwrap(), state);
+
+        // A handle written before the port map existed still decodes.
+        let mut older: serde_json::Value = serde_json::from_slice(&state.encode()).unwrap();
+        older.as_object_mut().unwrap().remove("port_map");
+        let decoded = DriverState::decode(1, older.to_string().as_bytes()).unwrap();
+        assert!(decoded.port_map.is_empty());
         assert!(DriverState::decode(2, &state.encode()).is_err());
         assert!(DriverState::decode(1, b"{garbage").is_err());
     }

@@ -10,8 +10,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
 
 use super::errors::DriverError;
+use super::events::EventBus;
 use super::task::{TaskEntry, TaskExit};
-use crate::runtime::{ContainerCli, ContainerState};
+use crate::runtime::{last_oom_kill, ContainerCli, ContainerState};
 use crate::supervisor::{read_json, ExitRecord, Hello};
 
 /// How long a new supervisor may take to attach and open its socket.
@@ -100,13 +101,18 @@ pub async fn connect(socket_path: &Path) -> std::io::Result<(UnixStream, Hello)>
 /// (EOF), from the record it wrote just before. Without a record, or with one
 /// that says the status was lost, the container is observed through the CLI
 /// until it stops, and the exit is -1 with the reason: never an invented 0.
-pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Option<UnixStream>) {
+pub async fn watch_exit(
+    task: Arc<TaskEntry>,
+    cli: ContainerCli,
+    events: EventBus,
+    connection: Option<UnixStream>,
+) {
     if let Some(mut stream) = connection {
         let mut sink = [0u8; 64];
         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
     }
 
-    let exit = match read_record(&task) {
+    let mut exit = match read_record(&task) {
         Some(record) if !record.status_lost() => exit_from_record(record),
         Some(record) => observe_until_stopped(&task, &cli, record.error.unwrap_or_default()).await,
         None => {
@@ -119,6 +125,10 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
         }
     };
 
+    if exit.killed_by_sigkill() {
+        exit.oom_killed = look_for_oom_kill(&task, &cli, &events).await;
+    }
+
     if exit.error.is_some() {
         tracing::warn!(
             task_id = %task.id(),
@@ -130,6 +140,34 @@ pub async fn watch_exit(task: Arc<TaskEntry>, cli: ContainerCli, connection: Opt
         tracing::info!(task_id = %task.id(), exit_code = exit.exit_code, "task exited");
     }
     task.set_exit(exit);
+}
+
+/// Whether the guest kernel's OOM killer ended this run, by its report in
+/// the boot log. A SIGKILL alone is never taken as OOM: `kill -9`, a stop
+/// past its timeout and the OOM killer all look the same from outside.
+async fn look_for_oom_kill(task: &TaskEntry, cli: &ContainerCli, events: &EventBus) -> bool {
+    let boot_log = match cli.boot_log(task.container()).await {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::warn!(
+                task_id = %task.id(),
+                container = %task.container(),
+                error = %error,
+                "task died by SIGKILL but its boot log is unreadable; not reporting OOM",
+            );
+            return false;
+        }
+    };
+    let Some(report) = last_oom_kill(&boot_log) else {
+        return false;
+    };
+    tracing::warn!(task_id = %task.id(), report = %report, "task killed by the OOM killer");
+    events.emit(
+        &task.target,
+        format!("OOM Killed: the guest kernel ran out of memory ({report})"),
+        &[("oom_report", report.clone())],
+    );
+    true
 }
 
 fn read_record(task: &TaskEntry) -> Option<ExitRecord> {

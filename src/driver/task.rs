@@ -29,6 +29,11 @@ impl TaskExit {
         }
     }
 
+    /// Ended by SIGKILL, as a signal or as the shell's 128 + 9.
+    pub fn killed_by_sigkill(&self) -> bool {
+        self.exit_code == 128 + libc::SIGKILL || self.signal == libc::SIGKILL
+    }
+
     pub fn unknown(reason: String) -> Self {
         Self {
             exit_code: -1,
@@ -154,6 +159,7 @@ mod tests {
                 task_id: "a/web/1".into(),
                 alloc_id: "a".into(),
                 task_name: "web".into(),
+                ..Default::default()
             },
             DriverState {
                 container: "web-a".into(),
@@ -163,6 +169,7 @@ mod tests {
                 exit_path: "/s/exit.json".into(),
                 supervisor_pid: 1,
                 started_at: "2026-12-04T10:00:00Z".into(),
+                port_map: Default::default(),
             },
         )
     }

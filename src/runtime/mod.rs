@@ -5,6 +5,7 @@
 //! typed error, and one debug line with the argv, duration and outcome.
 
 mod args;
+mod boot_log;
 mod error;
 mod exec;
 mod image;
@@ -21,13 +22,15 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 pub use args::{CreateOptions, Mount};
+pub use boot_log::last_oom_kill;
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, registry_host};
 pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
 pub use model::{
-    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, SystemStatus,
+    parse_cli_version, ContainerState, ContainerStats, ManagedContainer, PublishedPort,
+    SystemStatus,
 };
 pub use signal::normalize_signal;
 
@@ -239,6 +242,13 @@ impl ContainerCli {
     pub async fn network_create(&self, name: &str) -> Result<(), CliError> {
         let args = args::words(&["network", "create", name]);
         self.call(args, timeouts::QUICK).await.map(drop)
+    }
+
+    /// The guest's kernel and init log since the container's last boot.
+    pub async fn boot_log(&self, name: &str) -> Result<String, CliError> {
+        let args = args::words(&["logs", "--boot", name]);
+        let output = self.call(args, timeouts::QUICK).await?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// One-shot stats for every running container (Apple's CLI samples

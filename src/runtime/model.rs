@@ -46,6 +46,72 @@ pub struct ManagedContainer {
 pub struct Configuration {
     #[serde(default)]
     pub labels: HashMap<String, String>,
+    #[serde(default)]
+    pub image: Option<ImageRef>,
+    #[serde(rename = "publishedPorts", default)]
+    pub published_ports: Vec<PublishedPort>,
+}
+
+/// The image a container was created from, as resolved at create time.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImageRef {
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub descriptor: Option<ImageDescriptor>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImageDescriptor {
+    #[serde(default)]
+    pub digest: String,
+}
+
+/// One `--publish` as the container holds it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedPort {
+    #[serde(default)]
+    pub host_address: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    #[serde(default)]
+    pub proto: String,
+    #[serde(default = "one")]
+    pub count: u16,
+}
+
+fn one() -> u16 {
+    1
+}
+
+impl PublishedPort {
+    /// `127.0.0.1:18000->8000/tcp`, the way `docker ps` shows a port (with
+    /// a range when `count` covers several).
+    pub fn describe(&self) -> String {
+        let proto = if self.proto.is_empty() {
+            "tcp"
+        } else {
+            &self.proto
+        };
+        let host = if self.host_address.is_empty() {
+            "0.0.0.0"
+        } else {
+            &self.host_address
+        };
+        if self.count > 1 {
+            let last = |port: u16| port.saturating_add(self.count - 1);
+            format!(
+                "{host}:{}-{}->{}-{}/{proto}",
+                self.host_port,
+                last(self.host_port),
+                self.container_port,
+                last(self.container_port)
+            )
+        } else {
+            format!("{host}:{}->{}/{proto}", self.host_port, self.container_port)
+        }
+    }
 }
 
 /// `status` as printed before 1.0 (a string) and since (an object).
@@ -79,12 +145,16 @@ pub enum ContainerState {
 }
 
 impl ManagedContainer {
+    /// The state exactly as Apple's service printed it.
+    pub fn state_name(&self) -> &str {
+        match &self.status {
+            ContainerStatusField::Object { state, .. } => state,
+            ContainerStatusField::Legacy(state) => state,
+        }
+    }
+
     pub fn state(&self) -> ContainerState {
-        let text = match &self.status {
-            ContainerStatusField::Object { state, .. } => state.as_str(),
-            ContainerStatusField::Legacy(state) => state.as_str(),
-        };
-        match text {
+        match self.state_name() {
             "running" => ContainerState::Running,
             "stopping" => ContainerState::Stopping,
             "stopped" => ContainerState::Stopped,
@@ -193,6 +263,35 @@ mod tests {
             Some("192.168.64.7")
         );
         assert_eq!(containers[0].configuration.labels["nomad.alloc_id"], "a1");
+    }
+
+    #[test]
+    fn inspect_reads_the_image_digest_and_published_ports() {
+        let json = br#"[{"id":"web-a1","status":{"state":"running"},"configuration":{
+            "image":{"reference":"docker.io/library/nginx:1.27",
+                     "descriptor":{"digest":"sha256:9c2f","size":9218}},
+            "publishedPorts":[
+              {"containerPort":80,"count":1,"hostAddress":"127.0.0.1","hostPort":18000,
+               "proto":"tcp"},
+              {"containerPort":5000,"count":3,"hostAddress":"0.0.0.0","hostPort":25000,
+               "proto":"udp"}]}}]"#;
+        let container = parse_inspect(json).unwrap().pop().unwrap();
+        let image = container.configuration.image.unwrap();
+        assert_eq!(image.reference, "docker.io/library/nginx:1.27");
+        assert_eq!(image.descriptor.unwrap().digest, "sha256:9c2f");
+        let ports: Vec<String> = container
+            .configuration
+            .published_ports
+            .iter()
+            .map(PublishedPort::describe)
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                "127.0.0.1:18000->80/tcp",
+                "0.0.0.0:25000-25002->5000-5002/udp"
+            ]
+        );
     }
 
     #[test]

@@ -250,6 +250,86 @@ async fn listed_ports_are_published_and_returned_as_a_network_override() {
     );
 }
 
+/// InspectTask is never called by Nomad's client, but tools that call it get
+/// the container's name and ID, image and digest, address and ports.
+#[tokio::test]
+async fn inspect_task_describes_the_container_its_image_address_and_ports() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let dir = TaskDir::new("web");
+    let mut task = dir.task_config(&with(
+        shell_task("echo ready; exec sleep 300"),
+        "ports",
+        strings(&["http"]),
+    ));
+    task.resources.as_mut().unwrap().ports = vec![PortMapping {
+        label: "http".into(),
+        value: 23466,
+        to: 8080,
+        host_ip: "127.0.0.1".into(),
+    }];
+    let handle = start(&plugin, task.clone()).await;
+    dir.stdout.wait_for("ready", EXIT_LIMIT).await;
+    let name = container_of(&handle);
+    let truth = inspect(&standin, &name);
+
+    let response = plugin
+        .driver()
+        .inspect_task(InspectTaskRequest {
+            task_id: task.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let status = response.task.unwrap();
+    assert_eq!(
+        (status.id.as_str(), status.state),
+        (task.id.as_str(), TaskState::Running as i32)
+    );
+    let attributes = response.driver.unwrap().attributes;
+    let address = truth["status"]["networks"][0]["ipv4Address"]
+        .as_str()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let expected = [
+        ("container", name.as_str()),
+        ("container_id", truth["id"].as_str().unwrap()),
+        ("container_state", "running"),
+        (
+            "image",
+            truth["configuration"]["image"]["reference"]
+                .as_str()
+                .unwrap(),
+        ),
+        (
+            "image_digest",
+            truth["configuration"]["image"]["descriptor"]["digest"]
+                .as_str()
+                .unwrap(),
+        ),
+        ("ip_address", address),
+        (
+            "ports",
+            "127.0.0.1:23466->8080/tcp, 127.0.0.1:23466->8080/udp",
+        ),
+    ];
+    for (key, value) in expected {
+        assert_eq!(
+            attributes.get(key).map(String::as_str),
+            Some(value),
+            "attribute {key}; all: {attributes:?}"
+        );
+    }
+    assert!(attributes["image_digest"].starts_with("sha256:"));
+    let network = response
+        .network_override
+        .expect("ports give a network override");
+    assert_eq!(network.port_map.get("http"), Some(&8080));
+    assert_eq!(network.addr, address);
+}
+
 #[tokio::test]
 async fn relative_volume_is_shared_from_the_task_directory() {
     let standin = Standin::new();

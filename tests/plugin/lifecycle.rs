@@ -117,7 +117,53 @@ async fn death_by_signal_reports_128_plus_the_signal() {
     start(&plugin, task.clone()).await;
 
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
-    assert_eq!(exit.result.unwrap().exit_code, 137);
+    let result = exit.result.unwrap();
+    assert_eq!(result.exit_code, 137);
+
+    // The boot log was read and, holding no OOM report, did not make this OOM.
+    let read_boot_log = standin
+        .calls()
+        .iter()
+        .any(|call| call.starts_with(&["logs".to_string(), "--boot".to_string()]));
+    assert!(read_boot_log, "calls: {:?}", standin.calls());
+    assert!(!result.oom_killed, "a plain SIGKILL was reported as OOM");
+}
+
+#[tokio::test]
+async fn an_oom_kill_in_the_guest_is_reported_as_oom_with_an_event() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let mut events = plugin
+        .driver()
+        .task_events(TaskEventsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let (_dir, task, handle) = running_task(&plugin, "hungry", "echo ready; exec sleep 300").await;
+    let container = driver_state(&handle, "container");
+
+    let oom = standin.cli(&["__simulate-oom", container.as_str().unwrap()]);
+    assert!(oom.status.success(), "{oom:?}");
+
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    let result = exit.result.unwrap();
+    assert_eq!((result.exit_code, result.oom_killed), (137, true));
+    loop {
+        let event = tokio::time::timeout(EXIT_LIMIT, events.next())
+            .await
+            .expect("no OOM event")
+            .unwrap()
+            .unwrap();
+        if event.message.starts_with("OOM Killed") {
+            assert_eq!(event.task_id, task.id);
+            assert!(
+                event.message.contains("Killed process"),
+                "{}",
+                event.message
+            );
+            break;
+        }
+    }
 }
 
 #[tokio::test]
