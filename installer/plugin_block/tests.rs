@@ -150,3 +150,22 @@ fn strings_are_escaped_so_they_cannot_become_templates() {
     let read = PluginOptions::from_config(&config).unwrap();
     assert_eq!(read.container_path.as_deref(), Some("/odd \"path\"/${x}"));
 }
+
+#[test]
+fn the_example_client_config_takes_setups_block_and_keeps_the_rest() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nomad/client.hcl");
+    let config = ClientConfig::read(&path).unwrap();
+    config
+        .validate_plugin_config()
+        .unwrap()
+        .expect("the example has a plugin block");
+
+    let output = with_plugin_block(&config, &options()).unwrap();
+    assert_only_plugin_block_changed(&config.text, &output);
+    let again = ClientConfig::parse(&path, output.clone()).unwrap();
+    assert_eq!(with_plugin_block(&again, &options()).unwrap(), output);
+    assert_eq!(
+        again.plugin_dir(),
+        Some(PathBuf::from("/opt/nomad/plugins"))
+    );
+}
