@@ -29,7 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// `.git`). A build never fails over it.
 fn embed_git_commit() {
     println!("cargo:rerun-if-env-changed=NDC_GIT_COMMIT");
-    let from_env = std::env::var("NDC_GIT_COMMIT").ok().filter(|commit| !commit.is_empty());
+    let from_env = std::env::var("NDC_GIT_COMMIT")
+        .ok()
+        .filter(|commit| !commit.is_empty());
     let commit = from_env
         .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_string());

@@ -23,7 +23,8 @@ class NomadDriverContainer < Formula
 
     generate_completions_from_executable(bin/"nomad-driver-container", "completions",
                                          shells: [:bash, :zsh, :fish])
-    (man1/"nomad-driver-container.1").write Utils.safe_popen_read(bin/"nomad-driver-container", "man")
+    man_page = Utils.safe_popen_read(bin/"nomad-driver-container", "man")
+    (man1/"nomad-driver-container.1").write man_page
   end
 
   def caveats

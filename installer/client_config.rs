@@ -322,7 +322,8 @@ mod tests {
     #[test]
     fn a_bad_value_names_the_file_the_key_and_the_value() {
         let config = parse(
-            "plugin \"nomad-driver-container\" {\n  config {\n    image_pull_timeout = \"soon\"\n  }\n}\n",
+            "plugin \"nomad-driver-container\" {\n  config {\n    \
+             image_pull_timeout = \"soon\"\n  }\n}\n",
         );
         let error = config.validate_plugin_config().unwrap_err().to_string();
         assert!(error.contains("client.hcl"), "{error}");
@@ -331,8 +332,9 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_refused_like_nomad_would() {
-        let config =
-            parse("plugin \"nomad-driver-container\" {\n  config {\n    colour = \"blue\"\n  }\n}\n");
+        let config = parse(
+            "plugin \"nomad-driver-container\" {\n  config {\n    colour = \"blue\"\n  }\n}\n",
+        );
         let error = config.validate_plugin_config().unwrap_err().to_string();
         assert!(error.contains("colour"), "{error}");
     }
@@ -340,7 +342,8 @@ mod tests {
     #[test]
     fn an_expression_is_reported_as_not_readable_not_guessed() {
         let config = parse(
-            "plugin \"nomad-driver-container\" {\n  config {\n    container_path = var.cli\n  }\n}\n",
+            "plugin \"nomad-driver-container\" {\n  config {\n    \
+             container_path = var.cli\n  }\n}\n",
         );
         let error = config.validate_plugin_config().unwrap_err().to_string();
         assert!(error.contains("config.container_path"), "{error}");

@@ -36,7 +36,9 @@ pub fn doctor(options: &DoctorOptions, json: bool, deep: Option<&str>) -> ExitCo
     let mut report = doctor::run_checks(&SystemHost, options);
     if let Some(image) = deep {
         let cli_path = SystemHost.locate_container_cli(options.container_path.as_deref());
-        report.checks.extend(doctor::deep::run(cli_path.as_deref(), image));
+        report
+            .checks
+            .extend(doctor::deep::run(cli_path.as_deref(), image));
     }
 
     if json {
@@ -80,7 +82,10 @@ pub fn install(plugin_dir: &Path, mode: Option<InstallMode>) -> ExitCode {
         };
         let installed = install::install_binary(&source, plugin_dir, mode)?;
         say(&match installed.changed {
-            true => format!("{}: installed; restart the Nomad client", installed.path.display()),
+            true => format!(
+                "{}: installed; restart the Nomad client",
+                installed.path.display()
+            ),
             false => format!("{}: already installed", installed.path.display()),
         });
         Ok(())
@@ -132,17 +137,24 @@ fn find_config(given: Option<&Path>) -> anyhow::Result<Option<ClientConfig>> {
 }
 
 /// `self-update [--check]`.
-pub fn self_update(check_only: bool, api_url: Option<String>, repository: Option<String>) -> ExitCode {
+pub fn self_update(
+    check_only: bool,
+    api_url: Option<String>,
+    repository: Option<String>,
+) -> ExitCode {
     finish((|| {
-        let mut options = UpdateOptions::for_this_binary(check_only, api_url)
-            .context("finding this binary")?;
+        let mut options =
+            UpdateOptions::for_this_binary(check_only, api_url).context("finding this binary")?;
         if let Some(repository) = repository {
             options.repository = repository;
         }
         say(&match update::run(&options)? {
             UpdateOutcome::UpToDate { current } => format!("{current} is the newest release"),
             UpdateOutcome::Available { current, latest } => {
-                format!("{latest} is available (this is {current}); run `nomad-driver-container self-update`")
+                format!(
+                    "{latest} is available (this is {current}); run \
+                     `nomad-driver-container self-update`"
+                )
             }
             UpdateOutcome::Updated { from, to, exe } => format!(
                 "{} updated from {from} to {to}; restart the Nomad client to load it",
@@ -164,8 +176,9 @@ pub fn man(output: Option<&PathBuf>) -> ExitCode {
     finish((|| {
         let page = super::manual::render_man_page(crate::cli::command())?;
         match output {
-            Some(path) => std::fs::write(path, page)
-                .with_context(|| format!("writing {}", path.display()))?,
+            Some(path) => {
+                std::fs::write(path, page).with_context(|| format!("writing {}", path.display()))?
+            }
             None => {
                 use std::io::Write;
                 std::io::stdout().write_all(&page)?;

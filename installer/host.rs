@@ -4,7 +4,6 @@
 //! shells out to macOS tools (and says "not macOS" on Linux), and tests hand
 //! in a fake that plays each branch.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -99,9 +98,7 @@ impl Host for SystemHost {
         let output = self
             .run(Path::new("/usr/bin/sw_vers"), &["-productVersion"])
             .ok()?;
-        output
-            .succeeded()
-            .then(|| output.stdout.trim().to_string())
+        output.succeeded().then(|| output.stdout.trim().to_string())
     }
 
     fn is_apple_silicon(&self) -> Option<bool> {
@@ -150,7 +147,7 @@ impl Host for SystemHost {
     }
 
     fn find_program(&self, name: &str) -> Option<PathBuf> {
-        let path_dirs = std::env::var_os("PATH").unwrap_or_else(OsString::new);
+        let path_dirs = std::env::var_os("PATH").unwrap_or_default();
         std::env::split_paths(&path_dirs)
             .chain(PROGRAM_DIRS.iter().map(PathBuf::from))
             .map(|dir| dir.join(name))
@@ -324,9 +321,13 @@ mod tests {
 
     #[test]
     fn ps_lines_split_into_user_and_command_line() {
-        let entry = parse_ps_line("  root   /opt/homebrew/bin/nomad agent -config=/etc/nomad.d").unwrap();
+        let entry =
+            parse_ps_line("  root   /opt/homebrew/bin/nomad agent -config=/etc/nomad.d").unwrap();
         assert_eq!(entry.user, "root");
-        assert_eq!(entry.command_line, "/opt/homebrew/bin/nomad agent -config=/etc/nomad.d");
+        assert_eq!(
+            entry.command_line,
+            "/opt/homebrew/bin/nomad agent -config=/etc/nomad.d"
+        );
         assert_eq!(parse_ps_line("lonely"), None);
     }
 

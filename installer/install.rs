@@ -157,13 +157,17 @@ pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, Ins
         None => None,
     };
 
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
     }
     let staging = PathBuf::from(format!("{}.writing-{}", path.display(), std::process::id()));
     std::fs::write(&staging, text).map_err(io_error("write", &staging))?;
     if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&staging, meta.permissions()).map_err(io_error("chmod", &staging))?;
+        std::fs::set_permissions(&staging, meta.permissions())
+            .map_err(io_error("chmod", &staging))?;
     }
     std::fs::rename(&staging, path).map_err(io_error("replace", path))?;
     tracing::info!(path = %path.display(), "config written");
@@ -192,7 +196,11 @@ mod tests {
         assert!(!second.changed);
 
         std::fs::write(&source, b"binary v2").unwrap();
-        assert!(install_binary(&source, &plugin_dir, InstallMode::Copy).unwrap().changed);
+        assert!(
+            install_binary(&source, &plugin_dir, InstallMode::Copy)
+                .unwrap()
+                .changed
+        );
         assert_eq!(std::fs::read(&first.path).unwrap(), b"binary v2");
     }
 
@@ -236,9 +244,15 @@ mod tests {
     fn writing_backs_up_the_original_and_skips_identical_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("client.hcl");
-        assert_eq!(write_with_backup(&path, "a = 1\n").unwrap(), None, "new file");
+        assert_eq!(
+            write_with_backup(&path, "a = 1\n").unwrap(),
+            None,
+            "new file"
+        );
 
-        let backup = write_with_backup(&path, "a = 2\n").unwrap().expect("a backup");
+        let backup = write_with_backup(&path, "a = 2\n")
+            .unwrap()
+            .expect("a backup");
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), "a = 1\n");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a = 2\n");
 

@@ -21,7 +21,10 @@ pub fn system_start_agent_path(home: &Path) -> PathBuf {
 pub fn render_system_start_agent(container_cli: &Path) -> String {
     SYSTEM_START_TEMPLATE
         .replace("@LABEL@", SYSTEM_START_LABEL)
-        .replace("@CONTAINER_PATH@", &xml_escape(&container_cli.to_string_lossy()))
+        .replace(
+            "@CONTAINER_PATH@",
+            &xml_escape(&container_cli.to_string_lossy()),
+        )
 }
 
 /// Writes the LaunchAgent; `Ok(false)` when it already said exactly this.

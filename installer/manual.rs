@@ -24,10 +24,24 @@ mod tests {
     #[test]
     fn completions_know_every_installer_subcommand() {
         let mut script = Vec::new();
-        write_completions(clap_complete::Shell::Bash, crate::cli::command(), &mut script);
+        write_completions(
+            clap_complete::Shell::Bash,
+            crate::cli::command(),
+            &mut script,
+        );
         let script = String::from_utf8(script).unwrap();
-        for subcommand in ["doctor", "setup", "install", "uninstall", "self-update", "completions"] {
-            assert!(script.contains(subcommand), "bash completion lacks {subcommand}");
+        for subcommand in [
+            "doctor",
+            "setup",
+            "install",
+            "uninstall",
+            "self-update",
+            "completions",
+        ] {
+            assert!(
+                script.contains(subcommand),
+                "bash completion lacks {subcommand}"
+            );
         }
     }
 

@@ -28,7 +28,9 @@ pub fn agent_processes(host: &dyn Host) -> Vec<ProcessEntry> {
         .filter(|process| {
             let mut words = process.command_line.split_whitespace();
             let program = words.next().unwrap_or_default();
-            let is_nomad = Path::new(program).file_name().is_some_and(|name| name == "nomad");
+            let is_nomad = Path::new(program)
+                .file_name()
+                .is_some_and(|name| name == "nomad");
             is_nomad && words.next() == Some("agent")
         })
         .collect()
@@ -73,7 +75,10 @@ pub fn candidate_config_files(host: &dyn Host, given: Option<&Path>) -> Vec<Path
             }
         }
     };
-    roots.iter().flat_map(|root| expand_config_path(root)).collect()
+    roots
+        .iter()
+        .flat_map(|root| expand_config_path(root))
+        .collect()
 }
 
 fn expand_config_path(path: &Path) -> Vec<PathBuf> {
@@ -114,19 +119,25 @@ pub fn choose_client_config(files: &[PathBuf]) -> Result<Option<ClientConfig>, C
 pub fn nomad_binary(host: &dyn Host) -> Option<PathBuf> {
     let from_agent = agent_processes(host).into_iter().find_map(|process| {
         let program = process.command_line.split_whitespace().next()?.to_string();
-        Path::new(&program).is_absolute().then(|| PathBuf::from(program))
+        Path::new(&program)
+            .is_absolute()
+            .then(|| PathBuf::from(program))
     });
     from_agent.or_else(|| host.find_program("nomad"))
 }
 
 /// "Nomad v1.9.3" (first line of `nomad version`) → (1, 9, 3).
 pub fn parse_nomad_version(text: &str) -> Option<(u64, u64, u64)> {
-    let word = text
-        .split_whitespace()
-        .find(|word| word.starts_with('v') && word[1..].starts_with(|c: char| c.is_ascii_digit()))?;
+    let word = text.split_whitespace().find(|word| {
+        word.starts_with('v') && word[1..].starts_with(|c: char| c.is_ascii_digit())
+    })?;
     let core = word[1..].split(['-', '+']).next()?;
     let mut parts = core.split('.').map(|part| part.parse::<u64>().ok());
-    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]
@@ -161,8 +172,14 @@ mod tests {
 
     #[test]
     fn nomad_versions_parse_with_prefixes_and_suffixes() {
-        assert_eq!(parse_nomad_version("Nomad v1.9.3\nBuildDate x"), Some((1, 9, 3)));
-        assert_eq!(parse_nomad_version("Nomad v1.10.0-beta.1"), Some((1, 10, 0)));
+        assert_eq!(
+            parse_nomad_version("Nomad v1.9.3\nBuildDate x"),
+            Some((1, 9, 3))
+        );
+        assert_eq!(
+            parse_nomad_version("Nomad v1.10.0-beta.1"),
+            Some((1, 10, 0))
+        );
         assert_eq!(parse_nomad_version("Nomad v2.0.4+ent"), Some((2, 0, 4)));
         assert_eq!(parse_nomad_version("nothing here"), None);
     }
@@ -170,7 +187,11 @@ mod tests {
     #[test]
     fn the_file_with_our_plugin_block_wins_over_other_client_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a-client.hcl"), "client { enabled = true }\n").unwrap();
+        std::fs::write(
+            dir.path().join("a-client.hcl"),
+            "client { enabled = true }\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("b-plugins.hcl"),
             "plugin \"nomad-driver-container\" {}\n",

@@ -112,7 +112,10 @@ pub fn with_plugin_block(
     Ok(text)
 }
 
-fn render_file(config: &ClientConfig, options: &PluginOptions) -> Result<String, ClientConfigError> {
+fn render_file(
+    config: &ClientConfig,
+    options: &PluginOptions,
+) -> Result<String, ClientConfigError> {
     let current = PluginOptions::from_config(config)?;
     let merged = current.overlaid_with(options);
 
@@ -178,7 +181,11 @@ fn carried_structures(config: &ClientConfig, body: &Body, skip: &[&str]) -> Vec<
         .collect()
 }
 
-fn render_block(options: &PluginOptions, plugin_level: &[String], config_level: &[String]) -> String {
+fn render_block(
+    options: &PluginOptions,
+    plugin_level: &[String],
+    config_level: &[String],
+) -> String {
     let mut out = format!("plugin \"{PLUGIN_LABEL}\" {{\n");
     for text in plugin_level {
         out.push_str(&format!("  {text}\n"));

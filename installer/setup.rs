@@ -43,7 +43,10 @@ impl SetupOutcome {
     pub fn changed_anything(&self) -> bool {
         self.config_changed
             || self.binary_changed
-            || self.launch_agent.as_ref().is_some_and(|(_, changed)| *changed)
+            || self
+                .launch_agent
+                .as_ref()
+                .is_some_and(|(_, changed)| *changed)
     }
 }
 
@@ -232,15 +235,17 @@ fn write_client_config(
 
     outcome.backup = install::write_with_backup(&config.path, &text)?;
     outcome.config_changed = text != config.text;
-    outcome.report.push(match (outcome.config_changed, &outcome.backup) {
-        (false, _) => format!("{}: plugin block already up to date", config.path.display()),
-        (true, Some(backup)) => format!(
-            "{}: plugin block written (original saved as {})",
-            config.path.display(),
-            backup.display()
-        ),
-        (true, None) => format!("{}: written", config.path.display()),
-    });
+    outcome
+        .report
+        .push(match (outcome.config_changed, &outcome.backup) {
+            (false, _) => format!("{}: plugin block already up to date", config.path.display()),
+            (true, Some(backup)) => format!(
+                "{}: plugin block written (original saved as {})",
+                config.path.display(),
+                backup.display()
+            ),
+            (true, None) => format!("{}: written", config.path.display()),
+        });
     Ok(())
 }
 
@@ -277,7 +282,8 @@ fn install_plugin(
     let mode = match options.install_mode {
         Some(mode) => mode,
         None if homebrew.is_some() => {
-            let question = "Link plugin_dir to the Homebrew binary so `brew upgrade` reaches Nomad?";
+            let question =
+                "Link plugin_dir to the Homebrew binary so `brew upgrade` reaches Nomad?";
             match prompts.confirm(question, true)? {
                 true => InstallMode::Symlink,
                 false => InstallMode::Copy,
@@ -323,10 +329,15 @@ fn maybe_write_launch_agent(
         return Ok(());
     }
     if host.os_name() != "macOS" {
-        bail!("a LaunchAgent needs macOS; this host runs {}", host.os_name());
+        bail!(
+            "a LaunchAgent needs macOS; this host runs {}",
+            host.os_name()
+        );
     }
 
-    let home = host.home_dir().context("no home directory for ~/Library/LaunchAgents")?;
+    let home = host
+        .home_dir()
+        .context("no home directory for ~/Library/LaunchAgents")?;
     let configured = plugin
         .container_path
         .as_deref()
@@ -364,7 +375,10 @@ fn restart_or_explain(
         return Ok(());
     }
     let restart = options.restart_nomad
-        || prompts.confirm("Restart Nomad now with `brew services restart nomad`?", false)?;
+        || prompts.confirm(
+            "Restart Nomad now with `brew services restart nomad`?",
+            false,
+        )?;
     if !restart {
         outcome.report.push(
             "Restart the Nomad client to load the plugin: `brew services restart nomad` for \

@@ -97,7 +97,11 @@ impl UpdateOptions {
     pub fn for_this_binary(check_only: bool, api_url: Option<String>) -> std::io::Result<Self> {
         Ok(Self {
             api_url: api_url
-                .or_else(|| std::env::var(API_URL_ENV).ok().filter(|url| !url.is_empty()))
+                .or_else(|| {
+                    std::env::var(API_URL_ENV)
+                        .ok()
+                        .filter(|url| !url.is_empty())
+                })
                 .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
             repository: DEFAULT_REPOSITORY.to_string(),
             check_only,
@@ -110,9 +114,18 @@ impl UpdateOptions {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateOutcome {
-    UpToDate { current: String },
-    Available { current: String, latest: String },
-    Updated { from: String, to: String, exe: PathBuf },
+    UpToDate {
+        current: String,
+    },
+    Available {
+        current: String,
+        latest: String,
+    },
+    Updated {
+        from: String,
+        to: String,
+        exe: PathBuf,
+    },
 }
 
 /// The tarball of one release for one target.
@@ -127,9 +140,7 @@ pub fn run(options: &UpdateOptions) -> Result<UpdateOutcome, UpdateError> {
         .unwrap_or_else(|_| options.exe.clone());
     let homebrew = homebrew_stable_path(&canonical_exe).is_some();
     if homebrew && !options.check_only {
-        return Err(UpdateError::HomebrewManaged {
-            exe: canonical_exe,
-        });
+        return Err(UpdateError::HomebrewManaged { exe: canonical_exe });
     }
 
     // reqwest is built without a default TLS provider, to keep aws-lc's C
@@ -185,10 +196,8 @@ fn newest_release(
     for release in releases.into_vec() {
         let is_newer = match &newest {
             None => semver_ok(release.version()),
-            Some(best) => {
-                self_update::version::bump_is_greater(best.version(), release.version())
-                    .unwrap_or(false)
-            }
+            Some(best) => self_update::version::bump_is_greater(best.version(), release.version())
+                .unwrap_or(false),
         };
         if is_newer {
             newest = Some(release);

@@ -24,7 +24,10 @@ pub fn check_cli(host: &dyn Host, configured: Option<&Path>) -> CliCheck {
     const TITLE: &str = "container CLI";
     let Some(path) = host.locate_container_cli(configured) else {
         let looked = match configured {
-            Some(path) => format!("container_path {} is not an executable file", path.display()),
+            Some(path) => format!(
+                "container_path {} is not an executable file",
+                path.display()
+            ),
             None => format!(
                 "no executable `container` on PATH, in {}",
                 DEFAULT_SEARCH_PATHS.join(" or ")
@@ -49,7 +52,10 @@ pub fn check_cli(host: &dyn Host, configured: Option<&Path>) -> CliCheck {
             check: Check::fail(
                 ID,
                 TITLE,
-                format!("{} reports no readable version ({version:?})", path.display()),
+                format!(
+                    "{} reports no readable version ({version:?})",
+                    path.display()
+                ),
                 "reinstall Apple's container CLI, or point container_path at a working one",
             ),
             found: None,
@@ -58,7 +64,10 @@ pub fn check_cli(host: &dyn Host, configured: Option<&Path>) -> CliCheck {
             check: Check::fail(
                 ID,
                 TITLE,
-                format!("{} is version {version}; the driver reads 1.x output", path.display()),
+                format!(
+                    "{} is version {version}; the driver reads 1.x output",
+                    path.display()
+                ),
                 "install container 1.x from https://github.com/apple/container/releases",
             ),
             found: None,
@@ -152,24 +161,23 @@ pub fn check_defaults(host: &dyn Host) -> Check {
         return Check::ok(ID, TITLE, "no home directory; Apple's defaults apply");
     };
     let path = home.join(".config/container/config.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Check::ok(
+    let text =
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Check::ok(
                 ID,
                 TITLE,
                 "no config.toml: Apple's defaults apply (4 CPUs, 1g memory, recommended kernel)",
-            )
-        }
-        Err(error) => {
-            return Check::warn(
-                ID,
-                TITLE,
-                format!("cannot read {}: {error}", path.display()),
-                format!("make {} readable by this user", path.display()),
-            )
-        }
-    };
+            ),
+            Err(error) => {
+                return Check::warn(
+                    ID,
+                    TITLE,
+                    format!("cannot read {}: {error}", path.display()),
+                    format!("make {} readable by this user", path.display()),
+                )
+            }
+        };
     match read_defaults(&text) {
         Ok(defaults) => Check::ok(ID, TITLE, format!("{} ({})", defaults, path.display())),
         Err(reason) => Check::warn(
@@ -196,12 +204,20 @@ pub fn read_defaults(text: &str) -> Result<String, String> {
         Some(item) => item
             .as_integer()
             .map(|cpus| cpus.to_string())
-            .ok_or_else(|| format!("[container] cpus = {} is not a whole number", item_text(item)))?,
+            .ok_or_else(|| {
+                format!(
+                    "[container] cpus = {} is not a whole number",
+                    item_text(item)
+                )
+            })?,
     };
     let memory = match container.and_then(|table| table.get("memory")) {
         None => "1g (Apple's default)".to_string(),
         Some(item) => item.as_str().map(str::to_string).ok_or_else(|| {
-            format!("[container] memory = {} is not a string like \"1g\"", item_text(item))
+            format!(
+                "[container] memory = {} is not a string like \"1g\"",
+                item_text(item)
+            )
         })?,
     };
     let kernel = match table.get("kernel").and_then(|item| item.as_table_like()) {

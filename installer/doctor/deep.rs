@@ -108,7 +108,12 @@ impl DeepRun {
     }
 
     /// Adds a check for a step's result; true when it passed.
-    fn record(&mut self, id: &'static str, title: &'static str, result: Result<String, String>) -> bool {
+    fn record(
+        &mut self,
+        id: &'static str,
+        title: &'static str,
+        result: Result<String, String>,
+    ) -> bool {
         let passed = result.is_ok();
         self.checks.push(match result {
             Ok(found) => Check::ok(id, title, found),
@@ -128,7 +133,10 @@ impl DeepRun {
         pull.await.map_err(|error| error.to_string())?;
         match self.cli.image_exists(&self.image).await {
             Ok(true) => Ok(format!("{} pulled; image inspect finds it", self.image)),
-            Ok(false) => Err(format!("{} pulled, but image inspect does not find it", self.image)),
+            Ok(false) => Err(format!(
+                "{} pulled, but image inspect does not find it",
+                self.image
+            )),
             Err(error) => Err(error.to_string()),
         }
     }
@@ -138,7 +146,10 @@ impl DeepRun {
             name: self.name.clone(),
             image: self.image.clone(),
             command: vec!["/bin/sh".into(), "-c".into(), SCRIPT.into()],
-            labels: vec![("nomad.driver".into(), "nomad-driver-container-doctor".into())],
+            labels: vec![(
+                "nomad.driver".into(),
+                "nomad-driver-container-doctor".into(),
+            )],
             memory_mib: Some(256),
             cpus: Some(1),
             ..Default::default()
@@ -150,7 +161,9 @@ impl DeepRun {
         let state = self.state().await?;
         match state {
             Some(ContainerState::Stopped) => Ok(format!("{} created; inspect reads it", self.name)),
-            other => Err(format!("inspect after create reads state {other:?}, not Stopped")),
+            other => Err(format!(
+                "inspect after create reads state {other:?}, not Stopped"
+            )),
         }
     }
 
@@ -194,7 +207,10 @@ impl DeepRun {
             .map_err(|error| error.to_string())?
             .ok_or("inspect no longer finds the started container")?;
         if container.state() != ContainerState::Running {
-            return Err(format!("inspect reads {:?} while attached", container.state()));
+            return Err(format!(
+                "inspect reads {:?} while attached",
+                container.state()
+            ));
         }
         let address = container
             .ipv4_address()
@@ -208,7 +224,10 @@ impl DeepRun {
         if log.contains(MARK_STDOUT) && log.contains(MARK_STDERR) {
             Ok("both streams are in the container log".into())
         } else {
-            Err(format!("the log lacks the two marker lines: {:?}", tail(&log)))
+            Err(format!(
+                "the log lacks the two marker lines: {:?}",
+                tail(&log)
+            ))
         }
     }
 
@@ -226,13 +245,19 @@ impl DeepRun {
 
     async fn exec(&self) -> Result<String, String> {
         let command = ["echo".to_string(), MARK_EXEC.to_string()];
-        let exec = self.cli.exec_capture(&self.name, &command, Some(STEP_LIMIT));
+        let exec = self
+            .cli
+            .exec_capture(&self.name, &command, Some(STEP_LIMIT));
         let output = exec.await.map_err(|error| error.to_string())?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if output.exit_code == 0 && stdout.contains(MARK_EXEC) {
             Ok("exit code and stdout of the exec'd command came back".into())
         } else {
-            Err(format!("exit {} with stdout {:?}", output.exit_code, tail(&stdout)))
+            Err(format!(
+                "exit {} with stdout {:?}",
+                output.exit_code,
+                tail(&stdout)
+            ))
         }
     }
 

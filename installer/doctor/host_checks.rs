@@ -63,7 +63,11 @@ pub fn rosetta(host: &dyn Host) -> Check {
     const ID: &str = "rosetta";
     const TITLE: &str = "Rosetta";
     if host.rosetta_installed() {
-        Check::ok(ID, TITLE, "installed (amd64 images and `rosetta = true` work)")
+        Check::ok(
+            ID,
+            TITLE,
+            "installed (amd64 images and `rosetta = true` work)",
+        )
     } else {
         Check::warn(
             ID,

@@ -47,7 +47,10 @@ pub fn find_client_config(host: &dyn Host, given: Option<&Path>) -> ClientLookup
             );
         }
         Err(error) => {
-            return fail(error.to_string(), "correct the file, then run doctor again".into())
+            return fail(
+                error.to_string(),
+                "correct the file, then run doctor again".into(),
+            )
         }
     };
 
@@ -150,7 +153,10 @@ pub fn check_nomad_version(host: &dyn Host) -> Check {
             ID,
             TITLE,
             format!("cannot read a version from {first_line:?}"),
-            format!("check `{} version` by hand: it must be {major}.{minor}+", binary.display()),
+            format!(
+                "check `{} version` by hand: it must be {major}.{minor}+",
+                binary.display()
+            ),
         ),
     }
 }
@@ -180,13 +186,12 @@ pub fn check_plugin_binary(host: &dyn Host, client: &super::nomad::ClientLookup)
         );
     }
 
-    let this_binary = host.current_exe().ok().and_then(|exe| exe.canonicalize().ok());
+    let this_binary = host
+        .current_exe()
+        .ok()
+        .and_then(|exe| exe.canonicalize().ok());
     if this_binary.is_some() && installed.canonicalize().ok() == this_binary {
-        return Check::ok(
-            ID,
-            TITLE,
-            format!("{} is this binary", installed.display()),
-        );
+        return Check::ok(ID, TITLE, format!("{} is this binary", installed.display()));
     }
 
     let reported = host
@@ -222,7 +227,10 @@ pub fn check_plugin_binary(host: &dyn Host, client: &super::nomad::ClientLookup)
 /// "nomad-driver-container 0.1.0" (first line of `version`) → "0.1.0".
 fn installed_version(stdout: &str) -> Option<String> {
     let first = stdout.lines().next()?;
-    let version = first.strip_prefix(PLUGIN_LABEL)?.split_whitespace().next()?;
+    let version = first
+        .strip_prefix(PLUGIN_LABEL)?
+        .split_whitespace()
+        .next()?;
     Some(version.to_string())
 }
 
@@ -263,7 +271,10 @@ pub fn check_service_users(host: &dyn Host) -> Check {
         (nomad, services) if nomad.iter().all(|user| services.contains(user)) => Check::ok(
             ID,
             TITLE,
-            format!("Nomad and the container services both run as {}", nomad.join(", ")),
+            format!(
+                "Nomad and the container services both run as {}",
+                nomad.join(", ")
+            ),
         ),
         (nomad, services) => Check::fail(
             ID,

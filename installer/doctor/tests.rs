@@ -7,11 +7,19 @@ use super::*;
 use crate::installer::host::fake::FakeHost;
 
 fn status_of(report: &Report, id: &str) -> Status {
-    report.check(id).unwrap_or_else(|| panic!("no {id} check")).status
+    report
+        .check(id)
+        .unwrap_or_else(|| panic!("no {id} check"))
+        .status
 }
 
 /// A `container` script answering `--version` and `system status`.
-fn fake_container_cli(dir: &Path, version_line: &str, status_json: &str, status_exit: i32) -> PathBuf {
+fn fake_container_cli(
+    dir: &Path,
+    version_line: &str,
+    status_json: &str,
+    status_exit: i32,
+) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join("container");
     let script = format!(
@@ -27,7 +35,10 @@ const VERSION_1_2_2: &str = "container CLI version 1.2.2 (build: release, commit
 
 fn running_status(app_root: &Path) -> String {
     format!(
-        r#"{{"apiServerVersion":"container-apiserver version 1.2.2","appRoot":"{}/","status":"running"}}"#,
+        concat!(
+            r#"{{"apiServerVersion":"container-apiserver version 1.2.2","#,
+            r#""appRoot":"{}/","status":"running"}}"#
+        ),
         app_root.display()
     )
 }
@@ -39,11 +50,18 @@ fn linux_says_so_plainly_and_skips_the_mac_only_checks() {
     let report = run_checks(&FakeHost::linux(), &DoctorOptions::default());
     let macos = report.check("macos_version").unwrap();
     assert_eq!(macos.status, Status::Fail);
-    assert!(macos.found.contains("runs Linux, not macOS"), "{}", macos.found);
+    assert!(
+        macos.found.contains("runs Linux, not macOS"),
+        "{}",
+        macos.found
+    );
     for mac_only in ["apple_silicon", "rosetta", "service_user"] {
         assert!(report.check(mac_only).is_none(), "{mac_only} ran on Linux");
     }
-    assert!(report.check("nomad_version").is_some(), "Nomad is checked anywhere");
+    assert!(
+        report.check("nomad_version").is_some(),
+        "Nomad is checked anywhere"
+    );
     assert!(report.has_failures());
 }
 
@@ -76,7 +94,10 @@ fn missing_rosetta_only_warns() {
     host.rosetta = false;
     let check = host_checks::rosetta(&host);
     assert_eq!(check.status, Status::Warn);
-    assert!(check.fix.unwrap().contains("softwareupdate --install-rosetta"));
+    assert!(check
+        .fix
+        .unwrap()
+        .contains("softwareupdate --install-rosetta"));
 }
 
 // --- Apple's container platform ------------------------------------------
@@ -85,7 +106,11 @@ fn missing_rosetta_only_warns() {
 fn a_missing_cli_fails_with_the_install_fix() {
     let check = container::check_cli(&FakeHost::mac(), None);
     assert_eq!(check.check.status, Status::Fail);
-    assert!(check.check.fix.unwrap().contains("apple/container/releases"));
+    assert!(check
+        .check
+        .fix
+        .unwrap()
+        .contains("apple/container/releases"));
     assert!(check.found.is_none());
 }
 
@@ -97,13 +122,27 @@ fn the_cli_version_is_reported_and_0_x_fails() {
     assert_eq!(check.check.status, Status::Ok);
     assert!(check.check.found.contains("1.2.2"));
 
-    let old = fake_container_cli(dir.path(), "container CLI version 0.12.3 (build: release)", "{}", 0);
-    assert_eq!(container::check_cli(&FakeHost::mac(), Some(&old)).check.status, Status::Fail);
+    let old = fake_container_cli(
+        dir.path(),
+        "container CLI version 0.12.3 (build: release)",
+        "{}",
+        0,
+    );
+    assert_eq!(
+        container::check_cli(&FakeHost::mac(), Some(&old))
+            .check
+            .status,
+        Status::Fail
+    );
 
     let garbled = fake_container_cli(dir.path(), "container CLI version unknown", "{}", 0);
     let check = container::check_cli(&FakeHost::mac(), Some(&garbled)).check;
     assert_eq!(check.status, Status::Fail);
-    assert!(check.found.contains("no readable version"), "{}", check.found);
+    assert!(
+        check.found.contains("no readable version"),
+        "{}",
+        check.found
+    );
 
     let mute = fake_container_cli(dir.path(), "", "{}", 0);
     let check = container::check_cli(&FakeHost::mac(), Some(&mute)).check;
@@ -125,7 +164,10 @@ fn a_stopped_service_fails_with_system_start() {
     let cli = fake_container_cli(dir.path(), VERSION_1_2_2, &running, 0);
     let (check, app_root) = container::check_service(&crate::runtime::ContainerCli::new(cli));
     assert_eq!(check.status, Status::Ok);
-    assert_eq!(app_root.as_deref(), Some(Path::new(&format!("{}/", dir.path().display()))));
+    assert_eq!(
+        app_root.as_deref(),
+        Some(Path::new(&format!("{}/", dir.path().display())))
+    );
 }
 
 #[test]
@@ -133,11 +175,17 @@ fn the_default_kernel_must_exist_under_the_app_root() {
     let app_root = tempfile::tempdir().unwrap();
     let check = container::check_kernel(Some(app_root.path()));
     assert_eq!(check.status, Status::Fail);
-    assert!(check.fix.unwrap().contains("container system kernel set --recommended"));
+    assert!(check
+        .fix
+        .unwrap()
+        .contains("container system kernel set --recommended"));
 
     std::fs::create_dir_all(app_root.path().join("kernels")).unwrap();
     std::fs::write(app_root.path().join("kernels/default.kernel-arm64"), b"").unwrap();
-    assert_eq!(container::check_kernel(Some(app_root.path())).status, Status::Ok);
+    assert_eq!(
+        container::check_kernel(Some(app_root.path())).status,
+        Status::Ok
+    );
     assert_eq!(container::check_kernel(None).status, Status::Warn);
 }
 
@@ -152,12 +200,17 @@ fn config_toml_defaults_are_read_and_bad_values_warn() {
 
     let dir = home.path().join(".config/container");
     std::fs::create_dir_all(&dir).unwrap();
-    let toml = "# mine\n[container]\ncpus = 8\nmemory = \"4g\"\n\n[kernel]\nbinaryPath = \"opt/kata/vmlinux\"\n";
+    let toml = "# mine\n[container]\ncpus = 8\nmemory = \"4g\"\n\n\
+                [kernel]\nbinaryPath = \"opt/kata/vmlinux\"\n";
     std::fs::write(dir.join("config.toml"), toml).unwrap();
     let check = container::check_defaults(&host);
     assert_eq!(check.status, Status::Ok);
     assert!(check.found.contains("cpus 8, memory 4g"), "{}", check.found);
-    assert!(check.found.contains("binaryPath = \"opt/kata/vmlinux\""), "{}", check.found);
+    assert!(
+        check.found.contains("binaryPath = \"opt/kata/vmlinux\""),
+        "{}",
+        check.found
+    );
 
     std::fs::write(dir.join("config.toml"), "[container]\ncpus = \"many\"\n").unwrap();
     let check = container::check_defaults(&host);
@@ -176,12 +229,16 @@ fn nomad_must_be_found_and_at_least_1_8() {
     assert_eq!(nomad::check_nomad_version(&host).status, Status::Fail);
 
     let host = host.with_program("nomad", "/opt/homebrew/bin/nomad");
-    let old = host.clone().with_output("/opt/homebrew/bin/nomad version", 0, "Nomad v1.7.7\n");
+    let old = host
+        .clone()
+        .with_output("/opt/homebrew/bin/nomad version", 0, "Nomad v1.7.7\n");
     let check = nomad::check_nomad_version(&old);
     assert_eq!(check.status, Status::Fail);
     assert!(check.found.contains("1.8 or newer"));
 
-    let new = host.clone().with_output("/opt/homebrew/bin/nomad version", 0, "Nomad v1.9.3\n");
+    let new = host
+        .clone()
+        .with_output("/opt/homebrew/bin/nomad version", 0, "Nomad v1.9.3\n");
     assert_eq!(nomad::check_nomad_version(&new).status, Status::Ok);
 
     let odd = host.with_output("/opt/homebrew/bin/nomad version", 0, "something else\n");
@@ -208,13 +265,19 @@ fn the_client_config_needs_a_plugin_block_that_decodes() {
     assert_eq!(lookup.check.status, Status::Fail);
     assert!(lookup.check.fix.unwrap().contains("setup --client-config"));
 
-    let bad = "plugin \"nomad-driver-container\" {\n  config {\n    gc { container = \"yes\" }\n  }\n}\n";
+    let bad =
+        "plugin \"nomad-driver-container\" {\n  config {\n    gc { container = \"yes\" }\n  }\n}\n";
     let bad = write(dir.path(), "bad.hcl", bad);
     let lookup = nomad::find_client_config(&host, Some(&bad));
     assert_eq!(lookup.check.status, Status::Fail);
-    assert!(lookup.check.found.contains("gc.container"), "{}", lookup.check.found);
+    assert!(
+        lookup.check.found.contains("gc.container"),
+        "{}",
+        lookup.check.found
+    );
 
-    let good = "plugin \"nomad-driver-container\" {\n  config {\n    container_path = \"/x/container\"\n  }\n}\n";
+    let good = "plugin \"nomad-driver-container\" {\n  config {\n    \
+                container_path = \"/x/container\"\n  }\n}\n";
     let good = write(dir.path(), "good.hcl", good);
     let lookup = nomad::find_client_config(&host, Some(&good));
     assert_eq!(lookup.check.status, Status::Ok);
@@ -243,14 +306,22 @@ fn the_plugin_in_plugin_dir_must_be_this_version() {
 
     std::fs::write(&installed, b"other").unwrap();
     let command = format!("{} version", installed.display());
-    let old = host.clone().with_output(&command, 0, "nomad-driver-container 0.0.9\n");
+    let old = host
+        .clone()
+        .with_output(&command, 0, "nomad-driver-container 0.0.9\n");
     let check = nomad::check_plugin_binary(&old, &lookup);
     assert_eq!(check.status, Status::Fail);
     assert!(check.found.contains("0.0.9"), "{}", check.found);
 
-    let same = format!("nomad-driver-container {}\ngit commit: x\n", crate::PLUGIN_VERSION);
+    let same = format!(
+        "nomad-driver-container {}\ngit commit: x\n",
+        crate::PLUGIN_VERSION
+    );
     let current = host.clone().with_output(&command, 0, &same);
-    assert_eq!(nomad::check_plugin_binary(&current, &lookup).status, Status::Ok);
+    assert_eq!(
+        nomad::check_plugin_binary(&current, &lookup).status,
+        Status::Ok
+    );
 
     std::fs::remove_file(&installed).unwrap();
     std::os::unix::fs::symlink(&host.exe, &installed).unwrap();
@@ -268,14 +339,21 @@ fn nomad_and_the_container_services_must_run_as_the_same_user() {
     assert_eq!(nomad::check_service_users(&nobody).status, Status::Warn);
 
     let no_services = FakeHost::mac().with_process("ana", nomad);
-    assert_eq!(nomad::check_service_users(&no_services).status, Status::Warn);
+    assert_eq!(
+        nomad::check_service_users(&no_services).status,
+        Status::Warn
+    );
 
     let trap = FakeHost::mac()
         .with_process("root", nomad)
         .with_process("ana", apiserver);
     let check = nomad::check_service_users(&trap);
     assert_eq!(check.status, Status::Fail);
-    assert!(check.found.contains("Nomad runs as root"), "{}", check.found);
+    assert!(
+        check.found.contains("Nomad runs as root"),
+        "{}",
+        check.found
+    );
     assert!(check.fix.unwrap().contains("run the Nomad client as ana"));
 
     let same = FakeHost::mac()

@@ -34,7 +34,13 @@ fn edit_and_compare(input: &str, options: &PluginOptions) -> (String, String) {
         std::fs::write(&golden, &output).unwrap();
     }
     let expected = std::fs::read_to_string(&golden).unwrap();
-    assert_eq!(output, expected, "{} differs from {}", input, golden.display());
+    assert_eq!(
+        output,
+        expected,
+        "{} differs from {}",
+        input,
+        golden.display()
+    );
     (config.text, output)
 }
 
@@ -51,7 +57,10 @@ fn assert_only_plugin_block_changed(before: &str, after: &str) {
         }
         None => {
             let kept = before.trim_end();
-            assert!(after.starts_with(kept), "the original text is not kept as is");
+            assert!(
+                after.starts_with(kept),
+                "the original text is not kept as is"
+            );
             assert_eq!(after[kept.len()..new_span.start].trim(), "");
         }
     }
@@ -78,8 +87,14 @@ fn updating_an_existing_block_keeps_unmanaged_keys_and_the_rest_of_the_file() {
     );
     assert!(decoded.gc_container, "gc.container was updated to true");
     let auth = decoded.auth.expect("the auth block is carried over");
-    assert_eq!(auth.server_address.as_deref(), Some("registry.example.test"));
-    assert!(after.contains("args = [\"-v\"]"), "plugin-level args are kept");
+    assert_eq!(
+        auth.server_address.as_deref(),
+        Some("registry.example.test")
+    );
+    assert!(
+        after.contains("args = [\"-v\"]"),
+        "plugin-level args are kept"
+    );
     assert!(after.contains("/* The Apple container driver; first set up by hand in March. */"));
 }
 
@@ -99,7 +114,11 @@ fn a_second_run_with_the_same_options_changes_nothing() {
         let config = ClientConfig::read(&testdata(input)).unwrap();
         let once = with_plugin_block(&config, &options()).unwrap();
         let again = ClientConfig::parse(Path::new(input), once.clone()).unwrap();
-        assert_eq!(with_plugin_block(&again, &options()).unwrap(), once, "{input}");
+        assert_eq!(
+            with_plugin_block(&again, &options()).unwrap(),
+            once,
+            "{input}"
+        );
         let no_choices = with_plugin_block(&again, &PluginOptions::default()).unwrap();
         assert_eq!(no_choices, once, "{input}: empty options keep the block");
     }
@@ -115,7 +134,10 @@ fn options_not_given_keep_what_the_file_says() {
     let output = with_plugin_block(&config, &only_volumes).unwrap();
     let after = ClientConfig::parse(Path::new("after"), output).unwrap();
     let read = PluginOptions::from_config(&after).unwrap();
-    assert_eq!(read.container_path.as_deref(), Some("/usr/local/bin/container"));
+    assert_eq!(
+        read.container_path.as_deref(),
+        Some("/usr/local/bin/container")
+    );
     assert_eq!(read.gc_container, Some(false));
     assert_eq!(read.volumes_enabled, Some(true));
     assert_eq!(read.extra_labels, Some(vec!["job_name".to_string()]));
@@ -128,7 +150,10 @@ fn removing_the_block_leaves_the_rest_of_the_file() {
     assert!(!output.contains("nomad-driver-container\""));
     assert!(output.contains("plugin \"raw_exec\""));
     assert!(output.contains("// keep this comment after the blocks"));
-    assert!(!output.contains("\n\n\n"), "no double blank line left: {output}");
+    assert!(
+        !output.contains("\n\n\n"),
+        "no double blank line left: {output}"
+    );
 
     let untouched = ClientConfig::read(&testdata("several-plugins.hcl")).unwrap();
     assert_eq!(without_plugin_block(&untouched).unwrap(), untouched.text);

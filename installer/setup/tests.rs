@@ -71,7 +71,8 @@ fn fixture(config_text: impl FnOnce(&Path) -> String) -> Fixture {
 
 fn with_plugin_dir(plugin_dir: &Path) -> String {
     format!(
-        "# client\ndata_dir = \"/var/nomad\"\nplugin_dir = \"{}\"\n\nclient {{\n  enabled = true\n}}\n",
+        "# client\ndata_dir = \"/var/nomad\"\nplugin_dir = \"{}\"\n\n\
+         client {{\n  enabled = true\n}}\n",
         plugin_dir.display()
     )
 }
@@ -118,16 +119,27 @@ fn non_interactive_setup_writes_the_block_installs_and_a_second_run_changes_noth
     let written = ClientConfig::read(&fixture.config).unwrap();
     let plugin = written.validate_plugin_config().unwrap().unwrap();
     assert_eq!(plugin.extra_labels, ["job_name"]);
-    assert!(written.text.starts_with(&with_plugin_dir(&fixture.plugin_dir)));
-    assert!(first.report.iter().any(|line| line.contains("Restart the Nomad client")));
+    assert!(written
+        .text
+        .starts_with(&with_plugin_dir(&fixture.plugin_dir)));
+    assert!(first
+        .report
+        .iter()
+        .any(|line| line.contains("Restart the Nomad client")));
 
     let text_after_first = std::fs::read_to_string(&fixture.config).unwrap();
     let second = run(&fixture.host, &NoPrompts, &flags(&fixture)).unwrap();
     assert!(!second.changed_anything(), "{:?}", second.report);
     assert_eq!(second.backup, None);
-    assert_eq!(std::fs::read_to_string(&fixture.config).unwrap(), text_after_first);
+    assert_eq!(
+        std::fs::read_to_string(&fixture.config).unwrap(),
+        text_after_first
+    );
     assert_eq!(backups_in(fixture.dir.path()), 1);
-    assert!(second.report.iter().any(|line| line.contains("Nothing changed")));
+    assert!(second
+        .report
+        .iter()
+        .any(|line| line.contains("Nothing changed")));
 }
 
 #[test]
@@ -146,7 +158,9 @@ fn a_plugin_dir_other_than_the_configs_is_refused() {
     let fixture = fixture(with_plugin_dir);
     let mut options = flags(&fixture);
     options.plugin_dir = Some(fixture.dir.path().join("elsewhere"));
-    let error = run(&fixture.host, &NoPrompts, &options).unwrap_err().to_string();
+    let error = run(&fixture.host, &NoPrompts, &options)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("sets plugin_dir"), "{error}");
     assert_eq!(
         std::fs::read_to_string(&fixture.config).unwrap(),
@@ -218,7 +232,11 @@ fn the_wizard_asks_what_flags_did_not_say_and_writes_the_answers() {
     let agent_text = std::fs::read_to_string(agent).unwrap();
     assert!(agent_text.contains("<string>/usr/local/bin/container</string>"));
     assert!(prompts.answers.borrow().is_empty(), "every answer was used");
-    assert!(prompts.asked.borrow().iter().any(|q| q.contains("--volumes")));
+    assert!(prompts
+        .asked
+        .borrow()
+        .iter()
+        .any(|q| q.contains("--volumes")));
 }
 
 #[test]
@@ -262,7 +280,10 @@ fn restart_runs_brew_services_and_reports_a_failure() {
         .with_program("brew", "/opt/homebrew/bin/brew")
         .with_output("/opt/homebrew/bin/brew services restart nomad", 1, "");
     let error = run(&failing, &NoPrompts, &options).unwrap_err().to_string();
-    assert!(error.contains("restart the Nomad client yourself"), "{error}");
+    assert!(
+        error.contains("restart the Nomad client yourself"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -271,6 +292,8 @@ fn a_launch_agent_is_refused_off_macos() {
     fixture.host.os_name = "Linux".into();
     let mut options = flags(&fixture);
     options.launch_agent = Some(true);
-    let error = run(&fixture.host, &NoPrompts, &options).unwrap_err().to_string();
+    let error = run(&fixture.host, &NoPrompts, &options)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("needs macOS"), "{error}");
 }

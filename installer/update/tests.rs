@@ -62,7 +62,7 @@ impl ReleasesServer {
 
     fn downloaded(&self, name: &str) -> bool {
         let wanted = format!("/assets/{name}");
-        self.requests.lock().unwrap().iter().any(|path| *path == wanted)
+        self.requests.lock().unwrap().contains(&wanted)
     }
 }
 
@@ -109,7 +109,8 @@ fn releases(
     let body = format!(
         r#"[{{"tag_name":"v{version}","name":"v{version}","created_at":"2026-11-01T00:00:00Z",
              "assets":[{},{}]}},
-            {{"tag_name":"v0.0.1","name":"v0.0.1","created_at":"2026-01-01T00:00:00Z","assets":[]}}]"#,
+            {{"tag_name":"v0.0.1","name":"v0.0.1",
+              "created_at":"2026-01-01T00:00:00Z","assets":[]}}]"#,
         asset(&name),
         asset(&format!("{name}.sha256"))
     );
@@ -174,7 +175,12 @@ fn the_same_version_is_up_to_date_and_downloads_nothing() {
     let exe = installed_binary(dir.path());
 
     let outcome = run(&options(&server, &exe, false)).unwrap();
-    assert_eq!(outcome, UpdateOutcome::UpToDate { current: "0.1.0".into() });
+    assert_eq!(
+        outcome,
+        UpdateOutcome::UpToDate {
+            current: "0.1.0".into()
+        }
+    );
     assert_eq!(std::fs::read(&exe).unwrap(), b"old binary");
     assert!(!server.downloaded(&tarball_name("0.1.0", TARGET)));
 }
@@ -224,8 +230,13 @@ fn a_homebrew_install_is_refused_with_brew_upgrade() {
     let exe = installed_binary(&bin);
 
     let error = run(&options(&server, &exe, false)).unwrap_err();
-    assert!(matches!(error, UpdateError::HomebrewManaged { .. }), "{error}");
-    assert!(error.to_string().contains("brew upgrade nomad-driver-container"));
+    assert!(
+        matches!(error, UpdateError::HomebrewManaged { .. }),
+        "{error}"
+    );
+    assert!(error
+        .to_string()
+        .contains("brew upgrade nomad-driver-container"));
     assert_eq!(std::fs::read(&exe).unwrap(), b"old binary");
     assert!(
         server.requests.lock().unwrap().is_empty(),

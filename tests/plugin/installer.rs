@@ -42,7 +42,15 @@ fn doctor_json_off_macos_says_so_and_exits_non_zero() {
     }
     let dir = tempfile::tempdir().unwrap();
     let absent = dir.path().join("absent.hcl");
-    let output = person(&["doctor", "--json", "--client-config", absent.to_str().unwrap()], &[]);
+    let output = person(
+        &[
+            "doctor",
+            "--json",
+            "--client-config",
+            absent.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let checks = json_checks(&output);
     let macos = check(&checks, "macos_version");
@@ -70,7 +78,10 @@ fn doctor_deep_takes_a_container_through_every_cli_call_the_driver_makes() {
         .iter()
         .filter(|check| check["id"].as_str().unwrap().starts_with("deep_"))
         .collect();
-    let ids: Vec<&str> = deep.iter().map(|check| check["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = deep
+        .iter()
+        .map(|check| check["id"].as_str().unwrap())
+        .collect();
     assert_eq!(
         ids,
         [
@@ -90,7 +101,11 @@ fn doctor_deep_takes_a_container_through_every_cli_call_the_driver_makes() {
     }
     assert_eq!(check(&checks, "container_service")["status"], "ok");
     let left = standin.cli(&["list", "--all", "--quiet"]);
-    assert_eq!(stdout_of(&left).trim(), "", "the deep run left a container behind");
+    assert_eq!(
+        stdout_of(&left).trim(),
+        "",
+        "the deep run left a container behind"
+    );
 }
 
 #[test]
@@ -99,7 +114,8 @@ fn setup_installs_idempotently_and_uninstall_takes_it_back() {
     let plugin_dir = dir.path().join("plugins");
     let config = dir.path().join("client.hcl");
     let original = format!(
-        "# my client\ndata_dir   = \"{0}/data\"\nplugin_dir = \"{1}\"\n\nclient {{\n  enabled = true\n}}\n",
+        "# my client\ndata_dir   = \"{0}/data\"\nplugin_dir = \"{1}\"\n\n\
+         client {{\n  enabled = true\n}}\n",
         dir.path().display(),
         plugin_dir.display()
     );
@@ -131,16 +147,29 @@ fn setup_installs_idempotently_and_uninstall_takes_it_back() {
 
     let second = person(&setup, &[]);
     assert!(second.status.success(), "{second:?}");
-    assert!(stdout_of(&second).contains("Nothing changed"), "{}", stdout_of(&second));
+    assert!(
+        stdout_of(&second).contains("Nothing changed"),
+        "{}",
+        stdout_of(&second)
+    );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), written);
 
     let doctor = person(&["doctor", "--json", "--client-config", config_arg], &[]);
     let checks = json_checks(&doctor);
     assert_eq!(check(&checks, "client_config")["status"], "ok");
-    assert_eq!(check(&checks, "plugin_binary")["status"], "ok", "{checks:?}");
+    assert_eq!(
+        check(&checks, "plugin_binary")["status"],
+        "ok",
+        "{checks:?}"
+    );
 
     let uninstall = person(
-        &["uninstall", "--client-config", config_arg, "--remove-plugin-block"],
+        &[
+            "uninstall",
+            "--client-config",
+            config_arg,
+            "--remove-plugin-block",
+        ],
         &[],
     );
     assert!(uninstall.status.success(), "{uninstall:?}");
