@@ -151,7 +151,7 @@ impl Host for SystemHost {
         std::env::split_paths(&path_dirs)
             .chain(PROGRAM_DIRS.iter().map(PathBuf::from))
             .map(|dir| dir.join(name))
-            .find(|candidate| is_executable(candidate))
+            .find(|candidate| crate::runtime::is_executable(candidate))
     }
 
     fn locate_container_cli(&self, configured: Option<&Path>) -> Option<PathBuf> {
@@ -184,12 +184,6 @@ fn parse_ps_line(line: &str) -> Option<ProcessEntry> {
         user: user.to_string(),
         command_line: rest.trim().to_string(),
     })
-}
-
-pub fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]

@@ -5,14 +5,20 @@ use std::path::{Path, PathBuf};
 
 use super::client_config::PLUGIN_LABEL;
 
+/// A file operation that failed, naming the step and the path; a
+/// permission problem says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {path}: {source}{}", hint_for(source))]
+pub struct FileError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("cannot {action} {path}: {source}{}", hint_for(source))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 fn hint_for(error: &std::io::Error) -> &'static str {
@@ -24,9 +30,10 @@ fn hint_for(error: &std::io::Error) -> &'static str {
     }
 }
 
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> InstallError {
+/// `map_err` for a file operation: the error names `action` and `path`.
+pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> FileError {
     let path = path.to_path_buf();
-    move |source| InstallError::Io {
+    move |source| FileError {
         action,
         path,
         source,
@@ -131,7 +138,7 @@ pub fn uninstall_binary(plugin_dir: &Path) -> Result<bool, InstallError> {
     match std::fs::remove_file(&target) {
         Ok(()) => Ok(true),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(error) => Err(io_error("remove", &target)(error)),
+        Err(error) => Err(io_error("remove", &target)(error).into()),
     }
 }
 

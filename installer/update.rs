@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use sha2::Digest;
 
 use super::client_config::PLUGIN_LABEL;
-use super::install::homebrew_stable_path;
+use super::install::{homebrew_stable_path, io_error, FileError};
 
 /// GitHub's API; tests and mirrors point elsewhere with `--api-url` or
 /// [`API_URL_ENV`].
@@ -70,12 +70,8 @@ pub enum UpdateError {
         source: self_update::errors::Error,
     },
 
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 /// Where to look and what to do.
@@ -327,16 +323,8 @@ fn replace_binary(new_binary: &Path, exe: &Path) -> Result<(), UpdateError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::Permissions::from_mode(0o755);
     std::fs::set_permissions(new_binary, mode).map_err(io_error("chmod", new_binary))?;
-    std::fs::rename(new_binary, exe).map_err(io_error("replace", exe))
-}
-
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> UpdateError {
-    let path = path.to_path_buf();
-    move |source| UpdateError::Io {
-        action,
-        path,
-        source,
-    }
+    std::fs::rename(new_binary, exe).map_err(io_error("replace", exe))?;
+    Ok(())
 }
 
 #[cfg(test)]

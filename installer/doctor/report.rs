@@ -42,11 +42,7 @@ impl Check {
         found: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            status: Status::Warn,
-            fix: Some(fix.into()),
-            ..Self::ok(id, title, found)
-        }
+        Self::ok(id, title, found).needing(Status::Warn, fix)
     }
 
     pub fn fail(
@@ -55,10 +51,14 @@ impl Check {
         found: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
+        Self::ok(id, title, found).needing(Status::Fail, fix)
+    }
+
+    fn needing(self, status: Status, fix: impl Into<String>) -> Self {
         Self {
-            status: Status::Fail,
+            status,
             fix: Some(fix.into()),
-            ..Self::ok(id, title, found)
+            ..self
         }
     }
 }

@@ -26,7 +26,7 @@ pub use boot_log::last_oom_kill;
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, registry_host};
-pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
+pub use locate::{is_executable, locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
 pub use model::{
     parse_cli_version, ContainerState, ContainerStats, ManagedContainer, PublishedPort,
