@@ -55,6 +55,13 @@ pub fn doctor(options: &DoctorOptions, json: bool, deep: Option<&str>) -> ExitCo
 
 /// `setup`: the wizard, or the same through flags with `--non-interactive`.
 pub fn setup(options: &SetupOptions, interactive: bool) -> ExitCode {
+    use std::io::IsTerminal;
+    if interactive && !std::io::stdin().is_terminal() {
+        return finish(Err(anyhow::anyhow!(
+            "setup asks its questions on a terminal and stdin is not one; pass \
+             --non-interactive and give the answers as flags (see setup --help)"
+        )));
+    }
     let result = match interactive {
         true => setup::run(&SystemHost, &TerminalPrompts, options),
         false => setup::run(&SystemHost, &NoPrompts, options),
