@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use super::client_config::ClientConfig;
 use super::doctor::{self, DoctorOptions};
-use super::host::{Host, SystemHost};
+use super::host::SystemHost;
 use super::install::{self, InstallMode};
 use super::setup::{self, NoPrompts, SetupOptions, TerminalPrompts};
 use super::update::{self, UpdateOptions, UpdateOutcome};
@@ -35,7 +35,9 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
 pub fn doctor(options: &DoctorOptions, json: bool, deep: Option<&str>) -> ExitCode {
     let mut report = doctor::run_checks(&SystemHost, options);
     if let Some(image) = deep {
-        let cli_path = SystemHost.locate_container_cli(options.container_path.as_deref());
+        // The CLI the checks used: --container-path, the plugin block's, or
+        // the plugin's search order.
+        let cli_path = report.container_cli.clone();
         report
             .checks
             .extend(doctor::deep::run(cli_path.as_deref(), image));

@@ -19,7 +19,9 @@ use super::install::{homebrew_stable_path, io_error, FileError};
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const API_URL_ENV: &str = "NOMAD_DRIVER_CONTAINER_RELEASES_URL";
 
-/// The repository whose releases carry our tarballs (`owner/name`).
+/// The repository whose releases carry our tarballs (`owner/name`). No
+/// release exists yet; packaging/release.sh publishes to this name, and
+/// `--repository` overrides it.
 pub const DEFAULT_REPOSITORY: &str = "nomad-driver-container/nomad-driver-container";
 
 /// Time limit for each request and download.

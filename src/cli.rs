@@ -232,6 +232,7 @@ pub fn parse() -> Mode {
 
 /// Runs a person-facing command.
 pub fn run(command: Option<Command>) -> ExitCode {
+    init_diagnostics();
     match command {
         Some(Command::Version) => {
             print_version();
@@ -277,6 +278,20 @@ pub fn run(command: Option<Command>) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Diagnostics of person-facing commands go to stderr, apart from what the
+/// commands print for people on stdout, and only when asked for with
+/// NOMAD_DRIVER_CONTAINER_LOG (e.g. `debug`); warnings otherwise.
+fn init_diagnostics() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env(crate::logging::LOG_FILTER_ENV)
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 #[allow(clippy::print_stdout)] // the CLI's output is for people

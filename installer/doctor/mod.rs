@@ -61,6 +61,7 @@ pub fn run_checks(host: &dyn Host, options: &DoctorOptions) -> Report {
         host: describe_host(host),
         version: crate::PLUGIN_VERSION.to_string(),
         checks,
+        container_cli: cli.found.map(|found| found.path().to_path_buf()),
     }
 }
 

@@ -36,11 +36,15 @@ pub fn find_client_config(host: &dyn Host, given: Option<&Path>) -> ClientLookup
     let config = match nomad_agent::choose_client_config(&files) {
         Ok(Some(config)) => config,
         Ok(None) => {
-            let looked: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-            let looked = match looked.is_empty() {
-                true => nomad_agent::DEFAULT_CONFIG_DIRS.join(", "),
-                false => looked.join(", "),
+            let looked: Vec<String> = match (files.is_empty(), given) {
+                (false, _) => files.iter().map(|p| p.display().to_string()).collect(),
+                (true, Some(given)) => vec![given.display().to_string()],
+                (true, None) => nomad_agent::DEFAULT_CONFIG_DIRS
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect(),
             };
+            let looked = looked.join(", ");
             return fail(
                 format!("no Nomad client config found (looked at {looked})"),
                 "nomad-driver-container setup --client-config <file>".into(),
@@ -161,7 +165,7 @@ pub fn check_nomad_version(host: &dyn Host) -> Check {
     }
 }
 
-pub fn check_plugin_binary(host: &dyn Host, client: &super::nomad::ClientLookup) -> Check {
+pub fn check_plugin_binary(host: &dyn Host, client: &ClientLookup) -> Check {
     const ID: &str = "plugin_binary";
     const TITLE: &str = "plugin in plugin_dir";
     let Some(plugin_dir) = client.config.as_ref().and_then(ClientConfig::plugin_dir) else {

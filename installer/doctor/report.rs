@@ -69,6 +69,9 @@ pub struct Report {
     pub host: String,
     pub version: String,
     pub checks: Vec<Check>,
+    /// The `container` CLI the checks found and used (for `--deep`).
+    #[serde(skip)]
+    pub container_cli: Option<std::path::PathBuf>,
 }
 
 impl Report {
