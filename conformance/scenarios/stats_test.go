@@ -75,17 +75,15 @@ func TestStatsForTwentyTasksCostOneCLICallPerTick(t *testing.T) {
 	const interval = 500 * time.Millisecond
 	const ticks = 6
 	windowStart := time.Now()
-	results := make([][]*driverpb.TaskStatsResponse, tasks)
-	errs := make([]error, tasks)
-	var wg sync.WaitGroup
-	for i, runner := range runners {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = runner.CollectStats(ctx, interval, ticks)
-		}()
-	}
-	wg.Wait()
+	results := make(map[*harness.TaskRunner][]*driverpb.TaskStatsResponse, tasks)
+	var resultsMu sync.Mutex
+	errs := forEachAtOnce(runners, func(runner *harness.TaskRunner) error {
+		messages, err := runner.CollectStats(ctx, interval, ticks)
+		resultsMu.Lock()
+		defer resultsMu.Unlock()
+		results[runner] = messages
+		return err
+	})
 	window := time.Since(windowStart)
 	for i, err := range errs {
 		if err != nil {
@@ -114,7 +112,8 @@ func TestStatsForTwentyTasksCostOneCLICallPerTick(t *testing.T) {
 	}
 
 	// Each stream carried its own task's figures from the shared sample.
-	for i, messages := range results {
+	for i, runner := range runners {
+		messages := results[runner]
 		memory := messages[len(messages)-1].GetStats().GetAggResourceUsage().GetMemory()
 		if memory.GetUsage() == 0 || len(memory.GetMeasuredFields()) == 0 {
 			t.Errorf("task %d: last sample has no measured memory: %v", i, memory)

@@ -19,6 +19,8 @@ pub struct PluginConfig {
     pub container_path: Option<PathBuf>,
     /// Remove a task's container when Nomad destroys the task.
     pub gc_container: bool,
+    /// What to do with containers labelled as ours that no task claims.
+    pub dangling: DanglingConfig,
     /// Allow `volumes` in task configs to mount host paths outside the task
     /// directory.
     pub volumes_enabled: bool,
@@ -40,6 +42,33 @@ pub struct PluginConfig {
     pub metrics: Option<MetricsConfig>,
 }
 
+/// The reconciler for dangling containers: containers with our labels
+/// whose task Nomad no longer knows (its plugin was down when the
+/// allocation was collected, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DanglingConfig {
+    /// Remove them; otherwise they are only reported.
+    pub enabled: bool,
+    /// How often to look, and how long after the plugin starts the first
+    /// look is (Nomad recovers its tasks within that time).
+    pub period: Duration,
+    /// Containers younger than this are left alone: they may be starting.
+    pub creation_grace: Duration,
+    /// Report what would be removed, remove nothing.
+    pub dry_run: bool,
+}
+
+impl Default for DanglingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            period: Duration::from_secs(5 * 60),
+            creation_grace: Duration::from_secs(5 * 60),
+            dry_run: false,
+        }
+    }
+}
+
 /// Where and how often the Prometheus endpoint serves task usage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsConfig {
@@ -58,6 +87,7 @@ impl Default for PluginConfig {
         Self {
             container_path: None,
             gc_container: true,
+            dangling: DanglingConfig::default(),
             volumes_enabled: false,
             networks_create: false,
             auth: None,
@@ -81,12 +111,22 @@ fn entries() -> Vec<SchemaEntry> {
         .with_default("\"\""),
         SchemaEntry::block(
             "gc",
-            vec![SchemaEntry::attr(
-                "container",
-                "bool",
-                "Delete a task's container when Nomad destroys the task.",
-            )
-            .with_default("true")],
+            vec![
+                SchemaEntry::attr(
+                    "container",
+                    "bool",
+                    "Delete a task's container when Nomad destroys the task.",
+                )
+                .with_default("true"),
+                SchemaEntry::block(
+                    "dangling_containers",
+                    dangling_entries(),
+                    "Containers with this driver's labels whose task Nomad no longer knows \
+                     (e.g. collected while the plugin was down). Removed when `enabled` and \
+                     `gc.container` are true, otherwise reported in the plugin's log. \
+                     Containers without this driver's labels are never touched.",
+                ),
+            ],
             "Garbage collection of what tasks leave behind.",
         )
         .with_default("{ container = true }"),
@@ -176,6 +216,51 @@ pub fn plugin_config_schema() -> Spec {
 /// The documented entries, for generated reference tables.
 pub fn plugin_config_entries() -> Vec<SchemaEntry> {
     entries()
+}
+
+fn dangling_entries() -> Vec<SchemaEntry> {
+    vec![
+        SchemaEntry::attr("enabled", "bool", "Remove dangling containers.").with_default("true"),
+        SchemaEntry::attr(
+            "period",
+            "string",
+            "How often to look for them; the first look is this long after the plugin starts.",
+        )
+        .with_default("\"5m\""),
+        SchemaEntry::attr(
+            "creation_grace",
+            "string",
+            "Leave containers younger than this alone.",
+        )
+        .with_default("\"5m\""),
+        SchemaEntry::attr("dry_run", "bool", "Only report what would be removed.")
+            .with_default("false"),
+    ]
+}
+
+fn dangling_config(gc: &ConfigObject) -> Result<DanglingConfig, ConfigError> {
+    let defaults = DanglingConfig::default();
+    let keys = ["enabled", "period", "creation_grace", "dry_run"];
+    let Some(block) = gc.block("dangling_containers", &keys)? else {
+        return Ok(defaults);
+    };
+    let duration = |key: &str, default: Duration| -> Result<Duration, ConfigError> {
+        match block.string(key)? {
+            Some(text) if !text.is_empty() => parse_duration(&text)
+                .map_err(|reason| block.invalid(key, format!("{text:?}"), reason)),
+            _ => Ok(default),
+        }
+    };
+    let period = duration("period", defaults.period)?;
+    if period.is_zero() {
+        return Err(block.invalid("period", "\"0\"", "must be longer than zero"));
+    }
+    Ok(DanglingConfig {
+        enabled: block.bool("enabled")?.unwrap_or(defaults.enabled),
+        period,
+        creation_grace: duration("creation_grace", defaults.creation_grace)?,
+        dry_run: block.bool("dry_run")?.unwrap_or(defaults.dry_run),
+    })
 }
 
 fn plugin_auth_entries() -> Vec<SchemaEntry> {
@@ -285,10 +370,14 @@ impl PluginConfig {
             }
         }
 
-        let gc_container = match object.block("gc", &["container"])? {
-            Some(gc) => gc.bool("container")?.unwrap_or(defaults.gc_container),
-            None => defaults.gc_container,
-        };
+        let (gc_container, dangling) =
+            match object.block("gc", &["container", "dangling_containers"])? {
+                Some(gc) => (
+                    gc.bool("container")?.unwrap_or(defaults.gc_container),
+                    dangling_config(&gc)?,
+                ),
+                None => (defaults.gc_container, defaults.dangling.clone()),
+            };
         let volumes_enabled = match object.block("volumes", &["enabled"])? {
             Some(volumes) => volumes.bool("enabled")?.unwrap_or(defaults.volumes_enabled),
             None => defaults.volumes_enabled,
@@ -322,6 +411,7 @@ impl PluginConfig {
         Ok(Self {
             container_path,
             gc_container,
+            dangling,
             volumes_enabled,
             networks_create,
             auth: plugin_auth(&object)?,
@@ -367,6 +457,39 @@ mod tests {
     fn explicit_false_for_gc_really_keeps_containers() {
         let bytes = full(&[("gc", object(&[("container", Value::from(false))]))]);
         assert!(!PluginConfig::decode(&bytes).unwrap().gc_container);
+    }
+
+    #[test]
+    fn dangling_containers_settings_decode_and_bad_durations_name_the_nested_key() {
+        let dangling = object(&[
+            ("enabled", Value::from(false)),
+            ("period", Value::from("30s")),
+            ("creation_grace", Value::from("1m")),
+            ("dry_run", Value::from(true)),
+        ]);
+        let bytes = full(&[(
+            "gc",
+            object(&[("container", Value::Nil), ("dangling_containers", dangling)]),
+        )]);
+        let config = PluginConfig::decode(&bytes).unwrap();
+        assert!(config.gc_container);
+        assert_eq!(
+            config.dangling,
+            DanglingConfig {
+                enabled: false,
+                period: Duration::from_secs(30),
+                creation_grace: Duration::from_secs(60),
+                dry_run: true,
+            }
+        );
+
+        let bad = object(&[("period", Value::from("soon"))]);
+        let bytes = full(&[("gc", object(&[("dangling_containers", bad)]))]);
+        let error = PluginConfig::decode(&bytes).unwrap_err().to_string();
+        assert!(
+            error.starts_with("gc.dangling_containers.period = \"soon\": "),
+            "{error}"
+        );
     }
 
     #[test]

@@ -61,6 +61,7 @@ impl BasePlugin for Driver {
         let metrics = plugin.metrics.clone();
         *write_lock(&self.inner.settings) = Some(Settings { plugin, topology });
         self.apply_metrics_config(metrics.as_ref()).await?;
+        self.start_dangling_reconciler();
         Ok(Response::new(SetConfigResponse {}))
     }
 }

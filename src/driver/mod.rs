@@ -5,6 +5,7 @@
 //! supervisor does, so this process may die and restart at any moment.
 
 mod base;
+mod dangling;
 mod envfile;
 mod errors;
 mod events;
@@ -25,7 +26,7 @@ mod stats;
 mod supervision;
 mod task;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::watch;
@@ -56,10 +57,26 @@ struct Inner {
     /// The host's facts for fingerprints; a fake in tests.
     host: Arc<dyn Host>,
     registry_locks: pull::RegistryLocks,
+    /// Containers whose task is being started or recovered right now: not
+    /// tracked yet, but never dangling.
+    in_flight: Mutex<HashSet<String>>,
+    reconciler_started: Mutex<bool>,
     /// The Prometheus endpoint, while the plugin config asks for one.
     metrics: Mutex<Option<metrics::MetricsEndpoint>>,
     /// Flips to true when Nomad calls Shutdown: background work stops.
     stopping: watch::Sender<bool>,
+}
+
+/// A container claimed by a start or recovery in progress.
+struct InFlight {
+    driver: Driver,
+    container: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.driver.inner.in_flight).remove(&self.container);
+    }
 }
 
 /// What SetConfig delivered.
@@ -80,6 +97,8 @@ impl Driver {
                 fingerprints: fingerprint::VersionCache::default(),
                 host: Arc::new(RealHost),
                 registry_locks: pull::RegistryLocks::default(),
+                in_flight: Mutex::new(HashSet::new()),
+                reconciler_started: Mutex::new(false),
                 metrics: Mutex::new(None),
                 stopping: watch::channel(false).0,
             }),
@@ -110,6 +129,16 @@ impl Driver {
         locate_cli(config.container_path.as_deref())
             .map(ContainerCli::new)
             .ok_or_else(|| DriverError::BadRequest(cli_missing_message(&config)))
+    }
+
+    /// Marks a container as claimed by a start or recovery in progress,
+    /// until the guard is dropped.
+    fn claim_in_flight(&self, container: &str) -> InFlight {
+        lock(&self.inner.in_flight).insert(container.to_string());
+        InFlight {
+            driver: self.clone(),
+            container: container.to_string(),
+        }
     }
 
     /// Tasks whose exit is not known yet.

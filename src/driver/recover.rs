@@ -27,6 +27,7 @@ impl Driver {
         }
 
         let state = DriverState::decode(handle.version, &handle.driver_state)?;
+        let _claim = self.claim_in_flight(&state.container);
         let cli = self.cli()?;
         let target = EventTarget::of(&config);
         let task = Arc::new(TaskEntry::new(target.clone(), state.clone()));

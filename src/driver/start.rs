@@ -66,7 +66,16 @@ impl Driver {
 
         let target = EventTarget::of(&task);
         let name = container_name(&task.alloc_id, &task.name);
+        let _claim = self.claim_in_flight(&name);
         remove_earlier_env_files(paths);
+        let alloc_dir = Path::new(&task.alloc_dir);
+        let log_fifos = if settings.plugin.disable_log_collection {
+            vec![]
+        } else {
+            vec![Path::new(&task.stdout_path), Path::new(&task.stderr_path)]
+        };
+        let _bridge =
+            supervision::end_earlier_attempts(alloc_dir, &task.name, paths, &log_fifos).await;
         create_private_dir(&paths.state_dir)?;
 
         let network = resolve_network(&cli, &config, &task).await?;

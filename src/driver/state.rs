@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::errors::DriverError;
+use crate::supervisor::ABANDONED_MARKER;
 
 pub const DRIVER_STATE_VERSION: i32 = 1;
 
@@ -51,6 +52,9 @@ impl DriverState {
 #[derive(Debug, Clone)]
 pub struct TaskPaths {
     pub state_dir: PathBuf,
+    /// Written by a later start attempt: this attempt's supervisor must not
+    /// start the container (the later attempt reuses its name).
+    pub abandoned: PathBuf,
     pub env_file: PathBuf,
     pub spec: PathBuf,
     pub exit: PathBuf,
@@ -78,6 +82,7 @@ impl TaskPaths {
             spec: state_dir.join("supervisor.json"),
             exit: state_dir.join("exit.json"),
             log: state_dir.join("supervisor.log"),
+            abandoned: state_dir.join(ABANDONED_MARKER),
             socket,
             state_dir,
         }

@@ -11,6 +11,7 @@ use tokio::net::UnixStream;
 
 use super::errors::DriverError;
 use super::events::EventBus;
+use super::state::TaskPaths;
 use super::task::{TaskEntry, TaskExit};
 use crate::runtime::{last_oom_kill, ContainerCli, ContainerState};
 use crate::supervisor::{read_json, ExitRecord, Hello};
@@ -78,6 +79,103 @@ pub async fn spawn(
             )));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Ends what an interrupted earlier start of the same task left behind. A
+/// plugin killed inside StartTask leaves a supervisor that may still be about
+/// to start the container, and this attempt reuses the container's name: if
+/// that late `container start` ran, it would start or attach to this
+/// attempt's container. So every earlier attempt without an exit record is
+/// marked abandoned (a supervisor not yet attached then never starts the
+/// container) and an attached CLI of its is killed; its supervisor records
+/// that and ends.
+///
+/// Ending that supervisor closes its end of Nomad's log FIFOs; were it the
+/// last writer, the log collector would see end-of-file and stop reading
+/// before this attempt's supervisor opens them (Nomad's logmon restarts only
+/// at the next task start). So the FIFOs are held open for writing, by the
+/// returned bridge, until this attempt's supervisor has attached.
+pub async fn end_earlier_attempts(
+    alloc_dir: &Path,
+    task_name: &str,
+    current: &TaskPaths,
+    log_fifos: &[&Path],
+) -> OutputBridge {
+    let mut bridge = OutputBridge::default();
+    let Some(attempts) = current.state_dir.parent() else {
+        return bridge;
+    };
+    let Ok(entries) = std::fs::read_dir(attempts) else {
+        return bridge;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Some(attempt) = dir.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        if dir == current.state_dir || !dir.is_dir() {
+            continue;
+        }
+        let earlier = TaskPaths::new(alloc_dir, task_name, attempt);
+        if earlier.exit.exists() {
+            continue;
+        }
+        if let Err(error) = std::fs::write(&earlier.abandoned, b"") {
+            tracing::warn!(
+                path = %earlier.abandoned.display(),
+                error = %error,
+                "cannot mark an interrupted start attempt abandoned",
+            );
+        }
+        let Ok((_connection, hello)) = connect(&earlier.socket).await else {
+            continue;
+        };
+        if bridge.0.is_empty() {
+            bridge = OutputBridge::hold(log_fifos);
+        }
+        let cli = hello.cli_pid as libc::pid_t;
+        // SAFETY: signal 0 checks existence; then a signal to the process
+        // group the attached CLI leads (its supervisor made it the leader).
+        unsafe {
+            if cli > 0 && libc::kill(cli, 0) == 0 {
+                libc::kill(-cli, libc::SIGKILL);
+            }
+        }
+        tracing::info!(
+            attempt,
+            supervisor_pid = hello.supervisor_pid,
+            cli_pid = hello.cli_pid,
+            "ended the attached CLI of an interrupted start attempt",
+        );
+        let deadline = tokio::time::Instant::now() + RECORD_GRACE;
+        while !earlier.exit.exists() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    bridge
+}
+
+/// Write ends of Nomad's log FIFOs, held while one supervisor hands over to
+/// the next; nothing is ever written through them.
+#[derive(Default)]
+pub struct OutputBridge(Vec<std::fs::File>);
+
+impl OutputBridge {
+    fn hold(fifos: &[&Path]) -> Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: with no reader there is nothing to keep open.
+        let files = fifos
+            .iter()
+            .filter_map(|path| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(path)
+                    .ok()
+            })
+            .collect();
+        Self(files)
     }
 }
 

@@ -199,6 +199,13 @@ impl ContainerCli {
         }
     }
 
+    /// Every container of this user's container service, running or not.
+    pub async fn list_all(&self) -> Result<Vec<ManagedContainer>, CliError> {
+        let args = args::words(&["list", "--all", "--format", "json"]);
+        let output = self.call(args, timeouts::QUICK).await?;
+        model::parse_list(&output.stdout)
+    }
+
     /// Asks the container to stop: `signal` (or the image's stop signal when
     /// `None`), then SIGKILL after `grace`. Returns when the VM is down.
     pub async fn stop(

@@ -50,6 +50,9 @@ pub struct Configuration {
     pub image: Option<ImageRef>,
     #[serde(rename = "publishedPorts", default)]
     pub published_ports: Vec<PublishedPort>,
+    /// ISO 8601, when the container was created.
+    #[serde(rename = "creationDate", default)]
+    pub creation_date: Option<String>,
 }
 
 /// The image a container was created from, as resolved at create time.
@@ -221,6 +224,10 @@ pub fn parse_system_status(stdout: &[u8]) -> Result<SystemStatus, CliError> {
 
 pub fn parse_inspect(stdout: &[u8]) -> Result<Vec<ManagedContainer>, CliError> {
     parse_json("container inspect", stdout)
+}
+
+pub fn parse_list(stdout: &[u8]) -> Result<Vec<ManagedContainer>, CliError> {
+    parse_json("container list", stdout)
 }
 
 pub fn parse_stats(stdout: &[u8]) -> Result<Vec<ContainerStats>, CliError> {

@@ -21,7 +21,8 @@ use anyhow::Context;
 
 pub use output::QUEUE_LIMIT_BYTES;
 pub use record::{
-    read_json, write_json_atomically, ExitRecord, Hello, SupervisorSpec, SPEC_VERSION,
+    read_json, write_json_atomically, ExitRecord, Hello, SupervisorSpec, ABANDONED_MARKER,
+    SPEC_VERSION,
 };
 
 /// How long output may take to reach Nomad after the container exited. Past
@@ -85,6 +86,11 @@ fn supervise(spec: &SupervisorSpec) -> anyhow::Result<ExitRecord> {
 
     let listener = notify::bind(&spec.socket_path)
         .with_context(|| format!("binding {}", spec.socket_path.display()))?;
+    // A later start attempt reuses the container's name; starting it now
+    // would start that attempt's container.
+    if spec.exit_path.with_file_name(ABANDONED_MARKER).exists() {
+        anyhow::bail!("a later start attempt of this task replaced this one");
+    }
 
     let mut child = spawn_attached_cli(spec)?;
     let cli_pid = child.id();

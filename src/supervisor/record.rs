@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// A file beside the exit record, written by a later start attempt of the
+/// same task: this attempt's supervisor must not start the container, whose
+/// name the later attempt reuses.
+pub const ABANDONED_MARKER: &str = "abandoned";
+
 /// Bumped when a field changes meaning; a supervisor refuses other versions.
 pub const SPEC_VERSION: u32 = 1;
 

@@ -8,7 +8,7 @@ use nomad_driver_container::proto::drivers::*;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, stats_stream, stop, EXIT_LIMIT};
 
 #[tokio::test]
 async fn exec_task_returns_both_streams_and_the_exit_code() {
@@ -194,19 +194,7 @@ async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
     let (_dir, task, _handle) =
         running_task(&plugin, "busy", "echo ready; while true; do :; done").await;
 
-    let request = TaskStatsRequest {
-        task_id: task.id.clone(),
-        collection_interval: Some(prost_types::Duration {
-            seconds: 0,
-            nanos: 300_000_000,
-        }),
-    };
-    let mut stream = plugin
-        .driver()
-        .task_stats(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = stats_stream(&plugin, &task.id, 300).await;
     let mut measured_percent = None;
     for _ in 0..8 {
         let stats = tokio::time::timeout(EXIT_LIMIT, stream.next())
@@ -229,15 +217,7 @@ async fn task_stats_stream_always_carries_usage_and_a_timestamp() {
     // Under a loaded test run the share varies; that it is measured and
     // positive is what this test is about.
     assert!(percent > 0.0, "a busy loop measured {percent}% CPU");
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id,
-            timeout: None,
-            signal: "SIGKILL".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &task.id, "SIGKILL", None).await;
 }
 
 #[tokio::test]
@@ -323,19 +303,7 @@ async fn cpu_percent_of_a_busy_loop_matches_the_cpu_time_it_was_charged() {
     let pids = processes_matching(&marker);
     assert_eq!(pids.len(), 1, "busy loop processes: {pids:?}");
 
-    let request = TaskStatsRequest {
-        task_id: task.id.clone(),
-        collection_interval: Some(prost_types::Duration {
-            seconds: 0,
-            nanos: 500_000_000,
-        }),
-    };
-    let mut stream = plugin
-        .driver()
-        .task_stats(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = stats_stream(&plugin, &task.id, 500).await;
     let mut next_percent = async || loop {
         let message = tokio::time::timeout(EXIT_LIMIT, stream.next())
             .await
@@ -373,15 +341,7 @@ async fn cpu_percent_of_a_busy_loop_matches_the_cpu_time_it_was_charged() {
         "driver reported {reported_mean:.1}% on average ({reported:.0?}); the kernel charged \
          {charged_percent:.1}%"
     );
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id,
-            timeout: None,
-            signal: "SIGKILL".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &task.id, "SIGKILL", None).await;
 }
 
 /// Each health check is one `container system status`: the CLI's version is
@@ -543,15 +503,7 @@ async fn prometheus_endpoint_serves_each_tasks_usage_labelled_and_drops_ended_ta
     );
 
     // A task that ended leaves the next scrape.
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: web.id.clone(),
-            timeout: None,
-            signal: "SIGKILL".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &web.id, "SIGKILL", None).await;
     wait_exit(&mut plugin.driver(), &web.id, EXIT_LIMIT).await;
     let after = http_get(port, "/metrics").await;
     assert!(!after.contains("task=\"web\""), "{after}");

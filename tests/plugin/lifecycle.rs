@@ -10,7 +10,7 @@ use rmpv::Value;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, start, EXIT_LIMIT};
+use crate::{configured_plugin, running_task, start, stats_stream, stop, task_events, EXIT_LIMIT};
 
 #[tokio::test]
 async fn handshake_line_health_and_plugin_info_match_what_nomad_expects() {
@@ -133,12 +133,7 @@ async fn death_by_signal_reports_128_plus_the_signal() {
 async fn an_oom_kill_in_the_guest_is_reported_as_oom_with_an_event() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let mut events = plugin
-        .driver()
-        .task_events(TaskEventsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let mut events = task_events(&plugin).await;
     let (_dir, task, handle) = running_task(&plugin, "hungry", "echo ready; exec sleep 300").await;
     let container = driver_state(&handle, "container");
 
@@ -382,15 +377,7 @@ async fn stop_with_detach_leaves_the_container_running() {
     )
     .await;
 
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id.clone(),
-            timeout: None,
-            signal: "DETACH".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &task.id.clone(), "DETACH", None).await;
     plugin
         .driver()
         .destroy_task(DestroyTaskRequest {
@@ -414,12 +401,7 @@ async fn stop_with_detach_leaves_the_container_running() {
 async fn task_events_reach_the_stream_routed_by_alloc_and_task_with_a_time() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let mut events = plugin
-        .driver()
-        .task_events(TaskEventsRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let mut events = task_events(&plugin).await;
     let dir = TaskDir::new("eventful");
     let mut task = dir.task_config(&shell_task("true"));
     // 64 MiB is below the VM minimum: the raise is reported as an event.
@@ -700,4 +682,73 @@ async fn stop_while_the_log_collector_is_away_keeps_a_container_the_operator_kee
             .success(),
         "container deleted"
     );
+}
+
+/// Every CLI call has a time limit: a hung `container kill` fails SignalTask
+/// with a clear error within the quick-call bound (20 s), and nothing else
+/// waits for it — another task still execs, streams stats and stops.
+#[tokio::test]
+async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_working() {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let (_stuck_dir, stuck, _) = running_task(&plugin, "stuck", "echo ready; exec sleep 300").await;
+    let (_fine_dir, fine, _) = running_task(&plugin, "fine", "echo ready; exec sleep 300").await;
+    standin.set_knobs(r#"{"hang": ["kill", "stats"], "stats_interval_ms": 100}"#);
+
+    let signal = {
+        let mut driver = plugin.driver();
+        let task_id = stuck.id.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let result = driver
+                .signal_task(SignalTaskRequest {
+                    task_id,
+                    signal: "SIGHUP".into(),
+                })
+                .await;
+            (result, started.elapsed())
+        })
+    };
+
+    // Meanwhile the other task is served as usual.
+    let exec = plugin
+        .driver()
+        .exec_task(ExecTaskRequest {
+            task_id: fine.id.clone(),
+            command: vec!["/bin/sh".into(), "-c".into(), "echo alive".into()],
+            timeout: Some(prost_types::Duration {
+                seconds: 10,
+                nanos: 0,
+            }),
+        })
+        .await
+        .expect("exec on another task while kill hangs")
+        .into_inner();
+    assert_eq!(String::from_utf8_lossy(&exec.stdout).trim(), "alive");
+    let mut stats = stats_stream(&plugin, &fine.id, 200).await;
+    for _ in 0..3 {
+        let message = tokio::time::timeout(Duration::from_secs(5), stats.next())
+            .await
+            .expect("stats stream stalled behind a hung stats call")
+            .unwrap()
+            .unwrap();
+        assert!(message.stats.unwrap().agg_resource_usage.is_some());
+    }
+
+    let (result, elapsed) = signal.await.unwrap();
+    let status = result.expect_err("SignalTask succeeded with a hung CLI");
+    assert!(
+        status
+            .message()
+            .contains("container kill did not finish within 20s"),
+        "{status:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(40),
+        "SignalTask took {elapsed:?}; its bound is 20 s"
+    );
+
+    stop(&plugin, &fine.id.clone(), "SIGTERM", None).await;
+    let exit = wait_exit(&mut plugin.driver(), &fine.id, EXIT_LIMIT).await;
+    assert_eq!(exit.result.unwrap().exit_code, 143);
 }

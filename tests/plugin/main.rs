@@ -6,7 +6,9 @@
 mod support;
 
 mod config;
+mod dangling;
 mod exec_stats;
+mod faults;
 mod installer;
 mod lifecycle;
 mod recovery;
@@ -61,4 +63,61 @@ pub async fn start_error(plugin: &Plugin, task: TaskConfig) -> tonic::Status {
         Ok(_) => panic!("StartTask succeeded; plugin log:\n{}", plugin.log()),
         Err(status) => status,
     }
+}
+
+/// RecoverTask with a stored handle, as Nomad's client does after a restart.
+pub async fn recover(plugin: &Plugin, handle: &TaskHandle) {
+    let request = RecoverTaskRequest {
+        task_id: String::new(),
+        handle: Some(handle.clone()),
+    };
+    if let Err(status) = plugin.driver().recover_task(request).await {
+        panic!(
+            "RecoverTask failed: {status:?}\nplugin log:\n{}",
+            plugin.log()
+        );
+    }
+}
+
+/// StopTask with `signal` and, when given, a timeout in seconds.
+pub async fn stop(plugin: &Plugin, task_id: &str, signal: &str, timeout_seconds: Option<i64>) {
+    let request = StopTaskRequest {
+        task_id: task_id.into(),
+        timeout: timeout_seconds.map(|seconds| prost_types::Duration { seconds, nanos: 0 }),
+        signal: signal.into(),
+    };
+    if let Err(status) = plugin.driver().stop_task(request).await {
+        panic!("StopTask failed: {status:?}\nplugin log:\n{}", plugin.log());
+    }
+}
+
+/// The TaskEvents stream, opened as Nomad's client opens it.
+pub async fn task_events(plugin: &Plugin) -> tonic::Streaming<DriverTaskEvent> {
+    plugin
+        .driver()
+        .task_events(TaskEventsRequest {})
+        .await
+        .expect("TaskEvents")
+        .into_inner()
+}
+
+/// A TaskStats stream at `interval_ms`, as the client's stats hook opens it.
+pub async fn stats_stream(
+    plugin: &Plugin,
+    task_id: &str,
+    interval_ms: u32,
+) -> tonic::Streaming<TaskStatsResponse> {
+    let request = TaskStatsRequest {
+        task_id: task_id.into(),
+        collection_interval: Some(prost_types::Duration {
+            seconds: i64::from(interval_ms / 1000),
+            nanos: (interval_ms % 1000 * 1_000_000) as i32,
+        }),
+    };
+    plugin
+        .driver()
+        .task_stats(request)
+        .await
+        .expect("TaskStats")
+        .into_inner()
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use nomad_driver_container::proto::drivers::*;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, start, EXIT_LIMIT};
+use crate::{configured_plugin, recover, running_task, start, EXIT_LIMIT};
 
 #[tokio::test]
 async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_line_once() {
@@ -27,23 +27,9 @@ async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_l
         .msgpack_driver_config
         .clear();
     let second = configured_plugin(&standin).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle.clone()),
-        })
-        .await
-        .expect("RecoverTask failed");
+    recover(&second, &handle).await;
     // Idempotent for a task already tracked.
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle),
-        })
-        .await
-        .unwrap();
+    recover(&second, &handle).await;
 
     let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 7);
@@ -122,14 +108,7 @@ async fn driver_shutdown_leaves_tasks_running_for_the_next_plugin() {
     drop(first);
 
     let second = configured_plugin(&standin).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle),
-        })
-        .await
-        .unwrap();
+    recover(&second, &handle).await;
     let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 5);
     assert_eq!(dir.stdout.wait_closed(EXIT_LIMIT).await, "up\nstill-here\n");
@@ -146,14 +125,7 @@ async fn recovering_after_the_task_exited_meanwhile_reports_its_recorded_exit() 
     dir.stdout.wait_closed(EXIT_LIMIT).await;
 
     let second = configured_plugin(&standin).await;
-    second
-        .driver()
-        .recover_task(RecoverTaskRequest {
-            task_id: String::new(),
-            handle: Some(handle),
-        })
-        .await
-        .unwrap();
+    recover(&second, &handle).await;
     let exit = wait_exit(&mut second.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 9);
     assert_eq!(exit.err, "");
