@@ -119,3 +119,33 @@ func TestSidecarStartedBeforeItsMainTaskFailsRecoverably(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// StartTask returns once the main task's container is starting; a sidecar
+// started right after (as a poststart sidecar is) waits for it to run
+// rather than failing and waiting out a restart delay.
+func TestSidecarStartedRightAfterItsMainTaskWaitsForItsContainer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 60*time.Second)
+	_, driver := e.startAgent(ctx, nil)
+
+	alloc := e.prepareAlloc(e.jobFile("network-modes.nomad"), "pair")
+	main, sidecar := e.allocTask(alloc, "main"), e.allocTask(alloc, "sidecar")
+	// Warm the image, then make every attached start slow to come up.
+	if _, err := e.runCLI(ctx, "", "image", "pull", "alpine:3.20"); err != nil {
+		t.Fatal(err)
+	}
+	e.writeKnobs(map[string]any{"latency_ms": map[string]int{"start": 1500}})
+
+	if err := main.Start(ctx, driver); err != nil {
+		t.Fatalf("start main: %v", err)
+	}
+	if err := sidecar.Start(ctx, driver); err != nil {
+		t.Fatalf("the sidecar did not wait for main's container: %v", err)
+	}
+	if _, err := waitForLog(ctx, sidecar.Logmon.Paths().StdoutLog, "a non-empty TASK_MAIN_IP", func(s string) bool {
+		return strings.Contains(s, "TASK_MAIN_IP=") && !strings.Contains(s, "TASK_MAIN_IP=\n")
+	}); err != nil {
+		t.Error(err)
+	}
+}

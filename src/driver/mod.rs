@@ -141,6 +141,16 @@ impl Driver {
         }
     }
 
+    /// Whether this driver runs `task_name` of `alloc_id` and it has not
+    /// exited.
+    fn runs_task(&self, alloc_id: &str, task_name: &str) -> bool {
+        lock(&self.inner.tasks).values().any(|task| {
+            task.target.alloc_id == alloc_id
+                && task.target.task_name == task_name
+                && !task.has_exited()
+        })
+    }
+
     /// Tasks whose exit is not known yet.
     fn running_tasks(&self) -> Vec<Arc<TaskEntry>> {
         lock(&self.inner.tasks)

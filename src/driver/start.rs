@@ -78,7 +78,11 @@ impl Driver {
             supervision::end_earlier_attempts(alloc_dir, &task.name, paths, &log_fifos).await;
         create_private_dir(&paths.state_dir)?;
 
-        let network = resolve_network(&cli, &config, &task).await?;
+        let peer_starting = match &config.network_mode {
+            NetworkMode::Task(peer) => self.runs_task(&task.alloc_id, peer),
+            _ => false,
+        };
+        let network = resolve_network(&cli, &config, &task, peer_starting).await?;
         let size = vm_size(task.resources.as_ref(), settings.topology.as_ref());
         let input = OptionsInput {
             task: &task,
@@ -356,10 +360,19 @@ impl Driver {
 /// that task's running container in this allocation and exposes its address
 /// to this task as `TASK_<NAME>_IP`; VMs cannot share a network namespace, so
 /// this is the nearest honest equivalent of Docker's `container:<name>`.
+/// How long a `task:<name>` network waits for that task's container to be
+/// running, when this driver started the task and it has not exited: its
+/// StartTask returns once the container is starting, not yet running.
+const PEER_START_WAIT: Duration = Duration::from_secs(15);
+
+/// `peer_starting`: the task named by `network_mode = "task:<name>"` is one
+/// this driver runs and has not exited, so a container that is not running
+/// yet is waited for rather than refused.
 async fn resolve_network(
     cli: &ContainerCli,
     config: &TaskConfig,
     task: &NomadTask,
+    peer_starting: bool,
 ) -> Result<NetworkChoice, DriverError> {
     let none = NetworkChoice {
         network: None,
@@ -378,10 +391,17 @@ async fn resolve_network(
                 )));
             }
             let peer_name = container_name(&task.alloc_id, other);
-            let peer = cli.inspect(&peer_name).await.map_err(|error| {
-                DriverError::from_cli(format!("looking up task {other}"), error)
-            })?;
-            let running = peer.filter(|peer| peer.state() == ContainerState::Running);
+            let deadline = tokio::time::Instant::now() + PEER_START_WAIT;
+            let running = loop {
+                let peer = cli.inspect(&peer_name).await.map_err(|error| {
+                    DriverError::from_cli(format!("looking up task {other}"), error)
+                })?;
+                let running = peer.filter(|peer| peer.state() == ContainerState::Running);
+                if running.is_some() || !peer_starting || tokio::time::Instant::now() >= deadline {
+                    break running;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
             let Some(peer) = running else {
                 // The other task may simply not have started yet.
                 return Err(DriverError::Retryable(format!(
