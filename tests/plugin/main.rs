@@ -9,6 +9,7 @@ mod config;
 mod dangling;
 mod exec_stats;
 mod faults;
+mod installer;
 mod lifecycle;
 mod recovery;
 
