@@ -12,6 +12,28 @@ need() {
   echo "error: '$1' is required ($2)" >&2
   exit 1
 }
+# The formula check needs ruby. On a Debian-like CI machine it is installed
+# without questions when we may (root, or passwordless sudo); anywhere else
+# the message says what to do.
+ensure_ruby() {
+  command -v ruby >/dev/null 2>&1 && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo -n"
+    fi
+  fi
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+    echo "ruby is missing; installing it with apt-get" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby >/dev/null
+    return 0
+  fi
+  echo "error: 'ruby' is required to check Formula/nomad-driver-container.rb; install Ruby" \
+    "(apt-get install ruby, brew install ruby) and run this again" >&2
+  exit 1
+}
+
 need cargo "install Rust from https://rustup.rs"
 need go "install Go 1.24 or newer"
 
@@ -28,13 +50,20 @@ done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Homebrew formula syntax (ruby -c)"
+ensure_ruby
+ruby -c Formula/nomad-driver-container.rb
+bash -n packaging/release.sh
+
 step "building the plugin and the stand-in CLI"
 cargo build --workspace --locked
 
 step "Rust tests"
 cargo test --workspace --locked
 
-target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+
 conformance() {
   local profile=$1
   (

@@ -104,9 +104,16 @@ func TestEveryExampleJobStartsAndItsOutputReachesTheLogFiles(t *testing.T) {
 			_, driver := e.startAgent(ctx, nil)
 			job := e.jobFile(path)
 
+			// One allocation per group, its tasks started in file order,
+			// as Nomad does: a sidecar with network_mode = "task:<main>"
+			// finds its main task's container in the same allocation.
 			for _, group := range job.Groups {
+				alloc := e.prepareAlloc(job, group.Name)
 				for _, task := range group.Tasks {
-					runner := e.startTask(ctx, driver, job, task.Name)
+					runner := e.allocTask(alloc, task.Name)
+					if err := runner.Start(ctx, driver); err != nil {
+						t.Fatalf("start task %q: %v", task.Name, err)
+					}
 					if _, err := waitForLog(ctx, runner.Logmon.Paths().StdoutLog, "any output",
 						func(s string) bool { return s != "" }); err != nil {
 						t.Errorf("task %q: %v", task.Name, err)

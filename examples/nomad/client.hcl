@@ -1,5 +1,10 @@
-# A Nomad client agent config that loads the driver.
+# A Nomad client agent config that loads the driver, joining the server in
+# server.hcl on the same Mac.
 #   nomad agent -config examples/nomad/client.hcl
+#
+# `nomad-driver-container setup --client-config examples/nomad/client.hcl`
+# rewrites the plugin block below with the answers you give and leaves the
+# rest of the file as it is; `nomad-driver-container doctor` checks it.
 #
 # The plugin block's label must equal the binary's file name in plugin_dir
 # (nomad-driver-container); jobs select the driver by its own name,
@@ -9,6 +14,12 @@ plugin_dir = "/opt/nomad/plugins"
 
 client {
   enabled = true
+  servers = ["127.0.0.1:4647"]
+}
+
+# The server in server.hcl has the default HTTP port.
+ports {
+  http = 5646
 }
 
 plugin "nomad-driver-container" {

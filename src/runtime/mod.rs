@@ -26,7 +26,7 @@ pub use boot_log::last_oom_kill;
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, parse_registry_hosts, registry_host};
-pub use locate::{locate_cli, DEFAULT_SEARCH_PATHS};
+pub use locate::{is_executable, locate_cli, DEFAULT_SEARCH_PATHS};
 pub use model::parse_inspect as parse_inspect_output;
 pub use model::parse_list as parse_list_output;
 pub use model::parse_stats as parse_stats_output;
@@ -236,6 +236,16 @@ impl ContainerCli {
             Err(error) if error.says_not_found() => Ok(()),
             other => other.map(drop),
         }
+    }
+
+    /// The container's log (its init process's stdout and stderr, combined,
+    /// as Apple's service records them). The driver itself never reads it;
+    /// `doctor --deep` checks that it works.
+    pub async fn logs(&self, name: &str) -> Result<String, CliError> {
+        let output = self
+            .call(args::words(&["logs", name]), timeouts::QUICK)
+            .await?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// Creates a user network (macOS 26+).

@@ -14,6 +14,9 @@ pub struct SystemStatus {
     pub status: String,
     #[serde(rename = "apiServerVersion", default)]
     pub api_server_version: String,
+    /// Where the service keeps its data (kernels, images, containers).
+    #[serde(rename = "appRoot", default)]
+    pub app_root: String,
 }
 
 impl SystemStatus {
@@ -21,6 +24,7 @@ impl SystemStatus {
         Self {
             status: "not running".into(),
             api_server_version: String::new(),
+            app_root: String::new(),
         }
     }
 

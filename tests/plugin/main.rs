@@ -10,6 +10,7 @@ mod dangling;
 mod exec_stats;
 mod faults;
 mod garbage;
+mod installer;
 mod lifecycle;
 mod recovery;
 mod secrets;

@@ -1,0 +1,270 @@
+//! Putting this binary into Nomad's `plugin_dir` (and taking it out), and
+//! writing config files safely: a backup first, then an atomic rename.
+
+use std::path::{Path, PathBuf};
+
+use super::client_config::PLUGIN_LABEL;
+
+/// A file operation that failed, naming the step and the path; a
+/// permission problem says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {path}: {source}{}", hint_for(source))]
+pub struct FileError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    File(#[from] FileError),
+}
+
+fn hint_for(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "; run it again with sudo, or choose a directory this user can write"
+        }
+        _ => "",
+    }
+}
+
+/// `map_err` for a file operation: the error names `action` and `path`.
+pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> FileError {
+    let path = path.to_path_buf();
+    move |source| FileError {
+        action,
+        path,
+        source,
+    }
+}
+
+/// How the binary gets into plugin_dir.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallMode {
+    /// A copy of this binary.
+    Copy,
+    /// A symlink, so `brew upgrade` reaches Nomad without another install.
+    Symlink,
+}
+
+/// What `install_binary` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Installed {
+    pub path: PathBuf,
+    pub mode: InstallMode,
+    /// False when plugin_dir already held exactly this.
+    pub changed: bool,
+}
+
+/// The path inside `plugin_dir` Nomad loads the plugin from.
+pub fn plugin_path(plugin_dir: &Path) -> PathBuf {
+    plugin_dir.join(PLUGIN_LABEL)
+}
+
+/// The stable `opt` link of a Homebrew-installed binary, which `brew
+/// upgrade` keeps pointing at the newest version; `None` when `exe` is not
+/// from a Homebrew Cellar.
+pub fn homebrew_stable_path(exe: &Path) -> Option<PathBuf> {
+    let text = exe.to_str()?;
+    let marker = format!("/Cellar/{PLUGIN_LABEL}/");
+    let prefix = &text[..text.find(&marker)?];
+    Some(
+        Path::new(prefix)
+            .join("opt")
+            .join(PLUGIN_LABEL)
+            .join("bin")
+            .join(PLUGIN_LABEL),
+    )
+}
+
+/// Copies or links `source` into `plugin_dir`, replacing what is there in
+/// one rename so Nomad never sees half a binary. Doing it twice changes
+/// nothing.
+pub fn install_binary(
+    source: &Path,
+    plugin_dir: &Path,
+    mode: InstallMode,
+) -> Result<Installed, InstallError> {
+    std::fs::create_dir_all(plugin_dir).map_err(io_error("create", plugin_dir))?;
+    let target = plugin_path(plugin_dir);
+    let unchanged = match mode {
+        InstallMode::Symlink => std::fs::read_link(&target).is_ok_and(|link| link == source),
+        InstallMode::Copy => is_same_regular_file_content(source, &target),
+    };
+    if unchanged {
+        return Ok(Installed {
+            path: target,
+            mode,
+            changed: false,
+        });
+    }
+
+    let staging = plugin_dir.join(format!(".{PLUGIN_LABEL}.installing-{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    match mode {
+        InstallMode::Symlink => {
+            std::os::unix::fs::symlink(source, &staging).map_err(io_error("link", &staging))?
+        }
+        InstallMode::Copy => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::copy(source, &staging).map_err(io_error("copy the binary to", &staging))?;
+            let mode = std::fs::Permissions::from_mode(0o755);
+            std::fs::set_permissions(&staging, mode).map_err(io_error("chmod", &staging))?;
+        }
+    }
+    std::fs::rename(&staging, &target).map_err(io_error("replace", &target))?;
+    tracing::info!(path = %target.display(), ?mode, "plugin installed");
+    Ok(Installed {
+        path: target,
+        mode,
+        changed: true,
+    })
+}
+
+fn is_same_regular_file_content(source: &Path, target: &Path) -> bool {
+    let is_file = std::fs::symlink_metadata(target).is_ok_and(|meta| meta.is_file());
+    is_file
+        && match (std::fs::read(source), std::fs::read(target)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
+/// Removes the plugin from `plugin_dir`; `Ok(false)` when it was not there.
+pub fn uninstall_binary(plugin_dir: &Path) -> Result<bool, InstallError> {
+    let target = plugin_path(plugin_dir);
+    match std::fs::remove_file(&target) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(io_error("remove", &target)(error).into()),
+    }
+}
+
+/// Writes `text` to `path` unless it already holds exactly that. An existing
+/// file is first copied to `<path>.bak-<unix time>`, whose path is returned;
+/// the new text lands in one rename, with the old file's permissions.
+pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, InstallError> {
+    let existing = std::fs::read_to_string(path).ok();
+    if existing.as_deref() == Some(text) {
+        return Ok(None);
+    }
+
+    let backup = match existing {
+        Some(_) => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_secs())
+                .unwrap_or(0);
+            let backup = PathBuf::from(format!("{}.bak-{stamp}", path.display()));
+            std::fs::copy(path, &backup).map_err(io_error("back up to", &backup))?;
+            Some(backup)
+        }
+        None => None,
+    };
+
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+    }
+    let staging = PathBuf::from(format!("{}.writing-{}", path.display(), std::process::id()));
+    std::fs::write(&staging, text).map_err(io_error("write", &staging))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&staging, meta.permissions())
+            .map_err(io_error("chmod", &staging))?;
+    }
+    std::fs::rename(&staging, path).map_err(io_error("replace", path))?;
+    tracing::info!(path = %path.display(), "config written");
+    Ok(backup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_executable_and_a_second_install_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("built");
+        std::fs::write(&source, b"binary v1").unwrap();
+        let plugin_dir = dir.path().join("plugins");
+
+        let first = install_binary(&source, &plugin_dir, InstallMode::Copy).unwrap();
+        assert!(first.changed);
+        assert_eq!(std::fs::read(&first.path).unwrap(), b"binary v1");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&first.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+
+        let second = install_binary(&source, &plugin_dir, InstallMode::Copy).unwrap();
+        assert!(!second.changed);
+
+        std::fs::write(&source, b"binary v2").unwrap();
+        assert!(
+            install_binary(&source, &plugin_dir, InstallMode::Copy)
+                .unwrap()
+                .changed
+        );
+        assert_eq!(std::fs::read(&first.path).unwrap(), b"binary v2");
+    }
+
+    #[test]
+    fn a_symlink_replaces_a_copy_and_points_at_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("built");
+        std::fs::write(&source, b"binary").unwrap();
+        install_binary(&source, dir.path(), InstallMode::Copy).unwrap();
+
+        let linked = install_binary(&source, dir.path(), InstallMode::Symlink).unwrap();
+        assert!(linked.changed);
+        assert_eq!(std::fs::read_link(&linked.path).unwrap(), source);
+        let again = install_binary(&source, dir.path(), InstallMode::Symlink).unwrap();
+        assert!(!again.changed);
+    }
+
+    #[test]
+    fn uninstall_removes_the_plugin_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(plugin_path(dir.path()), b"x").unwrap();
+        assert!(uninstall_binary(dir.path()).unwrap());
+        assert!(!uninstall_binary(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn homebrew_binaries_link_through_the_stable_opt_path() {
+        let cellar = Path::new(
+            "/opt/homebrew/Cellar/nomad-driver-container/0.2.0/bin/nomad-driver-container",
+        );
+        assert_eq!(
+            homebrew_stable_path(cellar),
+            Some(PathBuf::from(
+                "/opt/homebrew/opt/nomad-driver-container/bin/nomad-driver-container"
+            ))
+        );
+        assert_eq!(homebrew_stable_path(Path::new("/usr/local/bin/x")), None);
+    }
+
+    #[test]
+    fn writing_backs_up_the_original_and_skips_identical_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client.hcl");
+        assert_eq!(
+            write_with_backup(&path, "a = 1\n").unwrap(),
+            None,
+            "new file"
+        );
+
+        let backup = write_with_backup(&path, "a = 2\n")
+            .unwrap()
+            .expect("a backup");
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), "a = 1\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a = 2\n");
+
+        assert_eq!(write_with_backup(&path, "a = 2\n").unwrap(), None);
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 2, "no stray staging files");
+    }
+}

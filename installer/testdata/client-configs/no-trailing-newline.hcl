@@ -1,0 +1,2 @@
+data_dir = "/var/lib/nomad"
+client { enabled = true }
