@@ -27,11 +27,17 @@ fn garble_knobs(commands: &[&str], mode: &str) -> String {
     )
 }
 
-/// The first fingerprint of a plugin whose stand-in has `knobs`.
-async fn fingerprint_with(knobs: &str) -> (Standin, Plugin, FingerprintResponse) {
+/// A configured plugin whose stand-in spoils `commands` in `mode`.
+async fn garbled_plugin(commands: &[&str], mode: &str) -> (Standin, Plugin) {
     let standin = Standin::new();
-    standin.set_knobs(knobs);
+    standin.set_knobs(&garble_knobs(commands, mode));
     let plugin = configured_plugin(&standin).await;
+    (standin, plugin)
+}
+
+/// The first fingerprint of a plugin whose stand-in spoils `commands`.
+async fn fingerprint_with(commands: &[&str], mode: &str) -> (Standin, Plugin, FingerprintResponse) {
+    let (standin, plugin) = garbled_plugin(commands, mode).await;
     let fingerprint = first_fingerprint(&plugin).await;
     (standin, plugin, fingerprint)
 }
@@ -65,8 +71,8 @@ fn version_attribute(fingerprint: &FingerprintResponse) -> Option<String> {
 #[tokio::test]
 async fn fingerprint_tolerates_extra_and_missing_optional_status_and_version_fields() {
     for mode in ["extra_fields", "missing_optional"] {
-        let knobs = garble_knobs(&["system status", "--version"], mode);
-        let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
+        let commands = ["system status", "--version"];
+        let (_standin, _plugin, fingerprint) = fingerprint_with(&commands, mode).await;
         assert_eq!(
             fingerprint.health,
             HealthState::Healthy as i32,
@@ -97,8 +103,7 @@ async fn fingerprint_is_unhealthy_naming_unreadable_or_unknown_system_status() {
         ),
     ];
     for (mode, expected) in cases {
-        let knobs = garble_knobs(&["system status"], mode);
-        let (_standin, _plugin, fingerprint) = fingerprint_with(&knobs).await;
+        let (_standin, _plugin, fingerprint) = fingerprint_with(&["system status"], mode).await;
         let description = &fingerprint.health_description;
         assert_eq!(
             fingerprint.health,
@@ -113,8 +118,7 @@ async fn fingerprint_is_unhealthy_naming_unreadable_or_unknown_system_status() {
 
 #[tokio::test]
 async fn an_unreadable_version_line_keeps_the_node_healthy_and_is_logged() {
-    let knobs = garble_knobs(&["--version"], "truncate");
-    let (_standin, plugin, fingerprint) = fingerprint_with(&knobs).await;
+    let (_standin, plugin, fingerprint) = fingerprint_with(&["--version"], "truncate").await;
     assert_eq!(fingerprint.health, HealthState::Healthy as i32);
     assert_eq!(version_attribute(&fingerprint), None);
     // The plugin's stderr is read by another thread: allow it to catch up.
@@ -154,9 +158,7 @@ async fn start_response(plugin: &Plugin, task: TaskConfig) -> StartTaskResponse 
 #[tokio::test]
 async fn inspect_with_extra_or_missing_optional_fields_still_yields_the_address() {
     for mode in ["extra_fields", "missing_optional"] {
-        let standin = Standin::new();
-        standin.set_knobs(&garble_knobs(&["inspect"], mode));
-        let plugin = configured_plugin(&standin).await;
+        let (_standin, plugin) = garbled_plugin(&["inspect"], mode).await;
         let dir = TaskDir::new("web");
 
         let response = start_response(&plugin, publishing_task(&dir)).await;
@@ -173,9 +175,7 @@ async fn inspect_with_extra_or_missing_optional_fields_still_yields_the_address(
 
 #[tokio::test]
 async fn cut_short_inspect_output_leaves_no_address_and_the_warning_names_the_command() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["inspect"], "truncate"));
-    let plugin = configured_plugin(&standin).await;
+    let (_standin, plugin) = garbled_plugin(&["inspect"], "truncate").await;
     let dir = TaskDir::new("web");
 
     // The task runs; only the address Nomad would advertise is missing.
@@ -268,9 +268,7 @@ fn memory_measured(stats: &TaskStats) -> bool {
 #[tokio::test]
 async fn stats_with_extra_fields_are_measured_and_without_counters_are_not() {
     for (mode, measured) in [("extra_fields", true), ("missing_optional", false)] {
-        let standin = Standin::new();
-        standin.set_knobs(&garble_knobs(&["stats"], mode));
-        let plugin = configured_plugin(&standin).await;
+        let (_standin, plugin) = garbled_plugin(&["stats"], mode).await;
         let script = "echo ready; while true; do sleep 0.1; done";
         let (_dir, task, _handle) = crate::running_task(&plugin, "stats", script).await;
 
@@ -285,9 +283,7 @@ async fn stats_with_extra_fields_are_measured_and_without_counters_are_not() {
 
 #[tokio::test]
 async fn cut_short_stats_keep_the_stream_alive_and_the_warning_names_the_command() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["stats"], "truncate"));
-    let plugin = configured_plugin(&standin).await;
+    let (_standin, plugin) = garbled_plugin(&["stats"], "truncate").await;
     let (_dir, task, _handle) = crate::running_task(
         &plugin,
         "stats",
@@ -329,9 +325,7 @@ async fn garbled_image_inspect_output_cannot_break_a_start_because_only_its_exit
 
 #[tokio::test]
 async fn cut_short_registry_list_fails_an_authenticated_start_naming_the_command() {
-    let standin = Standin::new();
-    standin.set_knobs(&garble_knobs(&["registry list"], "truncate"));
-    let plugin = configured_plugin(&standin).await;
+    let (_standin, plugin) = garbled_plugin(&["registry list"], "truncate").await;
     let dir = TaskDir::new("private");
     let config = with(
         shell_task("true"),
