@@ -68,12 +68,15 @@ fn plist_string(plist: &str, key: &str) -> Option<String> {
 }
 
 /// Asks the kernel to kill the calling process when its parent dies. Called
-/// between fork and exec for interactive `container exec` processes, so an
-/// exec session does not outlive a plugin that was killed outright.
+/// between fork and exec for the plugin's CLI calls and `container exec`
+/// sessions, so neither outlives a plugin that was killed outright (the
+/// attached `container start` belongs to the supervisor and is not one).
 ///
-/// Linux has `PR_SET_PDEATHSIG`; macOS has no equivalent, so there an exec
-/// session whose plugin was SIGKILLed ends only when its command does (or
-/// its terminal hangs up, for TTY sessions). Async-signal-safe.
+/// Linux has `PR_SET_PDEATHSIG`, delivered when the forking *thread* ends;
+/// the plugin forks from tokio's worker threads, which live as long as the
+/// process. macOS has no equivalent, so there a call or exec session whose
+/// plugin was SIGKILLed ends only when it does (or its terminal hangs up,
+/// for TTY sessions). Async-signal-safe.
 pub fn die_with_parent() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with integer arguments only.

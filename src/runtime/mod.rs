@@ -142,7 +142,8 @@ impl ContainerCli {
         args: &[OsString],
         stdin: Option<&[u8]>,
     ) -> std::io::Result<std::process::Output> {
-        let mut child = Command::new(&self.path)
+        let mut command = Command::new(&self.path);
+        command
             .args(args)
             .envs(self.extra_env())
             .stdin(if stdin.is_some() {
@@ -153,8 +154,16 @@ impl ContainerCli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // A call abandoned on timeout must not leave a CLI process behind.
-            .kill_on_drop(true)
-            .spawn()?;
+            .kill_on_drop(true);
+        // Nor may a plugin that was killed outright: a hung call would live on.
+        // SAFETY: only an async-signal-safe prctl between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                crate::platform::die_with_parent();
+                Ok(())
+            });
+        }
+        let mut child = command.spawn()?;
 
         if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
             pipe.write_all(bytes).await?;

@@ -751,4 +751,16 @@ async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_wo
     stop(&plugin, &fine.id.clone(), "SIGTERM", None).await;
     let exit = wait_exit(&mut plugin.driver(), &fine.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, 143);
+
+    // A call still hanging when the plugin is killed outright ends with it.
+    assert!(
+        !standin.live_calls("stats").is_empty(),
+        "the hung stats call"
+    );
+    let mut plugin = plugin;
+    plugin.kill_hard();
+    wait_until(Duration::from_secs(5), "the hung stats call to end", || {
+        standin.live_calls("stats").is_empty()
+    })
+    .await;
 }

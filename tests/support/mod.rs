@@ -61,6 +61,26 @@ impl Standin {
             .unwrap()
     }
 
+    /// Pids of live stand-in CLI processes of this root running `command`
+    /// (its first argument), found by the root in their environment.
+    pub fn live_calls(&self, command: &str) -> Vec<i32> {
+        let root = format!("CONTAINER_STANDIN_ROOT={}", self.root.path().display());
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|entry| {
+                let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+                let environ = std::fs::read(entry.path().join("environ")).ok()?;
+                let argv = std::fs::read(entry.path().join("cmdline")).ok()?;
+                let ours = environ
+                    .split(|byte| *byte == 0)
+                    .any(|var| var == root.as_bytes());
+                let first_arg = argv.split(|byte| *byte == 0).nth(1)?;
+                (ours && first_arg == command.as_bytes()).then_some(pid)
+            })
+            .collect()
+    }
+
     /// Invocations recorded in calls.log, as argv lists.
     pub fn calls(&self) -> Vec<Vec<String>> {
         let Ok(text) = std::fs::read_to_string(self.root.path().join("calls.log")) else {
