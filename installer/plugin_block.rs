@@ -25,6 +25,24 @@ pub struct PluginOptions {
     pub networks_create: Option<bool>,
 }
 
+/// The blocks among [`MANAGED_KEYS`] and the one key in each that `setup`
+/// writes; anything else in them is the operator's and is kept.
+const MANAGED_BLOCKS: [(&str, &str); 3] =
+    [("gc", "container"), ("volumes", "enabled"), ("networks", "create")];
+
+/// Source text of what a managed block holds besides its managed key.
+#[derive(Default)]
+struct ManagedBlocks(Vec<(&'static str, Vec<String>)>);
+
+impl ManagedBlocks {
+    fn carried(&self, block: &str) -> &[String] {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == block)
+            .map_or(&[], |(_, carried)| carried.as_slice())
+    }
+}
+
 /// Config keys whose value `setup` writes itself.
 const MANAGED_KEYS: &[&str] = &[
     "container_path",
@@ -127,17 +145,28 @@ fn render_file(
         if !text.is_empty() {
             text.push('\n');
         }
-        text.push_str(&render_block(&merged, &[], &[]));
+        text.push_str(&render_block(&merged, &[], &[], &ManagedBlocks::default()));
         text.push('\n');
         return Ok(text);
     };
 
     let plugin_level = carried_structures(config, &existing.block.body, &["config"]);
-    let config_level = match existing.block.body.get_blocks("config").last() {
+    let config_block = existing.block.body.get_blocks("config").last();
+    let config_level = match config_block {
         Some(block) => carried_structures(config, &block.body, MANAGED_KEYS),
         None => Vec::new(),
     };
-    let rendered = render_block(&merged, &plugin_level, &config_level);
+    // Inside a managed block (`gc`), keys other than the managed one (such
+    // as `gc.dangling_containers`) are carried over as written too.
+    let mut nested = ManagedBlocks::default();
+    if let Some(block) = config_block {
+        for (name, key) in MANAGED_BLOCKS {
+            if let Some(inner) = block.body.get_blocks(name).last() {
+                nested.0.push((name, carried_structures(config, &inner.body, &[key])));
+            }
+        }
+    }
+    let rendered = render_block(&merged, &plugin_level, &config_level, &nested);
     let span = existing.span;
     Ok(format!(
         "{}{}{}",
@@ -185,6 +214,7 @@ fn render_block(
     options: &PluginOptions,
     plugin_level: &[String],
     config_level: &[String],
+    nested: &ManagedBlocks,
 ) -> String {
     let mut out = format!("plugin \"{PLUGIN_LABEL}\" {{\n");
     for text in plugin_level {
@@ -217,16 +247,27 @@ fn render_block(
         out.push_str(&format!("    {line}\n"));
     }
 
-    for (block, key, value) in [
-        ("gc", "container", options.gc_container),
-        ("volumes", "enabled", options.volumes_enabled),
-        ("networks", "create", options.networks_create),
-    ] {
-        if let Some(value) = value {
-            out.push_str(&format!(
-                "\n    {block} {{\n      {key} = {value}\n    }}\n"
-            ));
+    let values = [
+        options.gc_container,
+        options.volumes_enabled,
+        options.networks_create,
+    ];
+    for ((block, key), value) in MANAGED_BLOCKS.into_iter().zip(values) {
+        let carried = nested.carried(block);
+        if value.is_none() && carried.is_empty() {
+            continue;
         }
+        out.push_str(&format!("\n    {block} {{\n"));
+        if let Some(value) = value {
+            out.push_str(&format!("      {key} = {value}\n"));
+        }
+        for text in carried {
+            if text.contains('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("      {text}\n"));
+        }
+        out.push_str("    }\n");
     }
     out.push_str("  }\n}");
     out

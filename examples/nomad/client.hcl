@@ -37,6 +37,14 @@ plugin "nomad-driver-container" {
     gc {
       # Delete each task's container once its task is destroyed.
       container = true
+
+      # Containers with this driver's labels that no task Nomad knows owns
+      # (say, collected while the plugin was down) are removed.
+      dangling_containers {
+        enabled        = true
+        period         = "5m"
+        creation_grace = "5m"
+      }
     }
 
     volumes {
@@ -45,6 +53,13 @@ plugin "nomad-driver-container" {
     }
 
     disable_log_collection = false
+
+    # Per-task CPU, memory, network and block I/O for Prometheus, on
+    # loopback only. Off unless an address is given.
+    # metrics {
+    #   address  = "127.0.0.1:9101"
+    #   interval = "10s"
+    # }
   }
 }
 

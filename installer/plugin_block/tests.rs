@@ -78,6 +78,9 @@ fn appending_to_a_config_with_other_plugins_keeps_every_other_byte() {
 fn updating_an_existing_block_keeps_unmanaged_keys_and_the_rest_of_the_file() {
     let (before, after) = edit_and_compare("existing-block.hcl", &options());
     assert_only_plugin_block_changed(&before, &after);
+    // Unmanaged keys inside a managed block, and unmanaged blocks, stay.
+    assert!(after.contains("dangling_containers {\n        dry_run = true"));
+    assert!(after.contains("metrics {\n      address = \"127.0.0.1:9101\""));
 
     let config = ClientConfig::parse(Path::new("after"), after.clone()).unwrap();
     let decoded = config.validate_plugin_config().unwrap().unwrap();

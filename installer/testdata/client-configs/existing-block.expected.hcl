@@ -19,8 +19,16 @@ plugin "nomad-driver-container" {
       server_address = "registry.example.test"
     }
 
+    metrics {
+      address = "127.0.0.1:9101"
+    }
+
     gc {
       container = true
+
+      dangling_containers {
+        dry_run = true
+      }
     }
 
     volumes {

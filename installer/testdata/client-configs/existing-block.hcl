@@ -23,6 +23,14 @@ plugin "nomad-driver-container" {
 
     gc {
       container = false
+
+      dangling_containers {
+        dry_run = true
+      }
+    }
+
+    metrics {
+      address = "127.0.0.1:9101"
     }
   }
 }
