@@ -27,8 +27,11 @@ pub struct PluginOptions {
 
 /// The blocks among [`MANAGED_KEYS`] and the one key in each that `setup`
 /// writes; anything else in them is the operator's and is kept.
-const MANAGED_BLOCKS: [(&str, &str); 3] =
-    [("gc", "container"), ("volumes", "enabled"), ("networks", "create")];
+const MANAGED_BLOCKS: [(&str, &str); 3] = [
+    ("gc", "container"),
+    ("volumes", "enabled"),
+    ("networks", "create"),
+];
 
 /// Source text of what a managed block holds besides its managed key.
 #[derive(Default)]
@@ -162,7 +165,9 @@ fn render_file(
     if let Some(block) = config_block {
         for (name, key) in MANAGED_BLOCKS {
             if let Some(inner) = block.body.get_blocks(name).last() {
-                nested.0.push((name, carried_structures(config, &inner.body, &[key])));
+                nested
+                    .0
+                    .push((name, carried_structures(config, &inner.body, &[key])));
             }
         }
     }
