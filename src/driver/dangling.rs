@@ -7,12 +7,17 @@
 //! or asked for a dry run. A container without our labels is never touched.
 //!
 //! The first look comes one period after the plugin starts, by which time
-//! Nomad has recovered every task it still knows.
+//! Nomad has recovered every task it still knows. Only containers labelled
+//! with a node this plugin has run tasks for are considered: another Nomad
+//! client sharing the user's container service is never touched, and a
+//! plugin that has run no task yet removes nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::names::{LABEL_ALLOC_ID, LABEL_DRIVER, LABEL_DRIVER_VALUE, LABEL_TASK_NAME};
+use super::names::{
+    LABEL_ALLOC_ID, LABEL_DRIVER, LABEL_DRIVER_VALUE, LABEL_NODE_ID, LABEL_TASK_NAME,
+};
 use super::Driver;
 use crate::config::PluginConfig;
 use crate::runtime::{CliError, ManagedContainer};
@@ -79,8 +84,12 @@ impl Driver {
             .retain(|id, _| present.contains(id.as_str()));
         memory.reported.retain(|id| present.contains(id.as_str()));
 
+        let nodes = super::lock(&self.inner.known_nodes).clone();
         for container in &containers {
-            if !carries_our_labels(container) || self.claims(&container.id) {
+            if !carries_our_labels(container)
+                || !started_on(container, &nodes)
+                || self.claims(&container.id)
+            {
                 continue;
             }
             let age = container_age(container, memory, now);
@@ -89,12 +98,18 @@ impl Driver {
             }
             match removal_refusal(&config) {
                 None => {
-                    // A task may have been recovered while we listed.
-                    if self.claims(&container.id) {
+                    // Held while removing: a start or recovery of the same
+                    // name waits, and a task recovered while we listed wins.
+                    let Some(_claim) = self.try_claim_in_flight(&container.id) else {
+                        continue;
+                    };
+                    if self.tracks(&container.id) {
                         continue;
                     }
-                    self.remove_dangling(&cli, container).await;
-                    outcome.removed.push(container.id.clone());
+                    if self.remove_dangling(&cli, container).await {
+                        super::lock(&self.inner.removed_dangling).insert(container.id.clone());
+                        outcome.removed.push(container.id.clone());
+                    }
                 }
                 Some(reason) => {
                     if memory.reported.insert(container.id.clone()) {
@@ -109,30 +124,39 @@ impl Driver {
 
     /// Whether a tracked task (running, exited or starting) owns the name.
     fn claims(&self, container: &str) -> bool {
-        let tracked = super::lock(&self.inner.tasks)
+        self.tracks(container) || super::lock(&self.inner.in_flight).contains(container)
+    }
+
+    fn tracks(&self, container: &str) -> bool {
+        super::lock(&self.inner.tasks)
             .values()
-            .any(|task| task.container() == container);
-        tracked || super::lock(&self.inner.in_flight).contains(container)
+            .any(|task| task.container() == container)
     }
 
     async fn remove_dangling(
         &self,
         cli: &crate::runtime::ContainerCli,
         container: &ManagedContainer,
-    ) {
+    ) -> bool {
         let labels = &container.configuration.labels;
         match cli.delete_force(&container.id).await {
-            Ok(()) => tracing::info!(
-                container = %container.id,
-                alloc_id = label(labels, LABEL_ALLOC_ID),
-                task_name = label(labels, LABEL_TASK_NAME),
-                "removed a dangling container: no task Nomad knows owns it",
-            ),
-            Err(error) => tracing::warn!(
-                container = %container.id,
-                error = %error,
-                "cannot remove a dangling container",
-            ),
+            Ok(()) => {
+                tracing::info!(
+                    container = %container.id,
+                    alloc_id = label(labels, LABEL_ALLOC_ID),
+                    task_name = label(labels, LABEL_TASK_NAME),
+                    "removed a dangling container: no task Nomad knows owns it",
+                );
+                true
+            }
+            Err(error) => {
+                tracing::warn!(
+                    container = %container.id,
+                    error = %error,
+                    "cannot remove a dangling container",
+                );
+                false
+            }
         }
     }
 }
@@ -140,6 +164,17 @@ impl Driver {
 fn carries_our_labels(container: &ManagedContainer) -> bool {
     let labels = &container.configuration.labels;
     labels.get(LABEL_DRIVER).map(String::as_str) == Some(LABEL_DRIVER_VALUE)
+}
+
+/// Whether the container was started for one of `nodes`. Another Nomad
+/// client using the same user's container service has its own node ID, and
+/// a container from before node IDs were labelled has none: neither is ever
+/// this plugin's to remove.
+fn started_on(container: &ManagedContainer, nodes: &HashSet<String>) -> bool {
+    let labels = &container.configuration.labels;
+    labels
+        .get(LABEL_NODE_ID)
+        .is_some_and(|node| nodes.contains(node))
 }
 
 fn label<'a>(labels: &'a HashMap<String, String>, key: &str) -> &'a str {

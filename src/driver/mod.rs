@@ -61,6 +61,12 @@ struct Inner {
     /// tracked yet, but never dangling.
     in_flight: Mutex<HashSet<String>>,
     reconciler_started: Mutex<bool>,
+    /// Nomad client nodes this plugin has run tasks for, from StartTask and
+    /// RecoverTask: the only nodes whose dangling containers it removes.
+    known_nodes: Mutex<HashSet<String>>,
+    /// Containers the dangling-container cleanup removed: a late RecoverTask
+    /// for one of them is refused rather than reporting a kill as an exit.
+    removed_dangling: Mutex<HashSet<String>>,
     /// The Prometheus endpoint, while the plugin config asks for one.
     metrics: Mutex<Option<metrics::MetricsEndpoint>>,
     /// Flips to true when Nomad calls Shutdown: background work stops.
@@ -99,6 +105,8 @@ impl Driver {
                 registry_locks: pull::RegistryLocks::default(),
                 in_flight: Mutex::new(HashSet::new()),
                 reconciler_started: Mutex::new(false),
+                known_nodes: Mutex::new(HashSet::new()),
+                removed_dangling: Mutex::new(HashSet::new()),
                 metrics: Mutex::new(None),
                 stopping: watch::channel(false).0,
             }),
@@ -133,12 +141,25 @@ impl Driver {
 
     /// Marks a container as claimed by a start or recovery in progress,
     /// until the guard is dropped.
-    fn claim_in_flight(&self, container: &str) -> InFlight {
-        lock(&self.inner.in_flight).insert(container.to_string());
-        InFlight {
-            driver: self.clone(),
-            container: container.to_string(),
+    /// A start or recovery waits here while the dangling-container cleanup
+    /// is removing a container of the same name.
+    async fn claim_in_flight(&self, container: &str) -> InFlight {
+        loop {
+            if let Some(claim) = self.try_claim_in_flight(container) {
+                return claim;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// The claim, unless someone else holds one on the same container.
+    fn try_claim_in_flight(&self, container: &str) -> Option<InFlight> {
+        lock(&self.inner.in_flight)
+            .insert(container.to_string())
+            .then(|| InFlight {
+                driver: self.clone(),
+                container: container.to_string(),
+            })
     }
 
     /// Whether this driver runs `task_name` of `alloc_id` and it has not
@@ -149,6 +170,12 @@ impl Driver {
                 && task.target.task_name == task_name
                 && !task.has_exited()
         })
+    }
+
+    fn note_node(&self, node_id: &str) {
+        if !node_id.is_empty() {
+            lock(&self.inner.known_nodes).insert(node_id.to_string());
+        }
     }
 
     /// Tasks whose exit is not known yet.

@@ -7,6 +7,10 @@ const MAX_NAME_LEN: usize = 63;
 pub const LABEL_DRIVER: &str = "nomad.driver";
 pub const LABEL_ALLOC_ID: &str = "nomad.alloc_id";
 pub const LABEL_TASK_NAME: &str = "nomad.task_name";
+/// The Nomad client node that started the container: dangling-container
+/// cleanup touches only its own node's containers, never another client's
+/// sharing the same user's container service.
+pub const LABEL_NODE_ID: &str = "nomad.node_id";
 pub const LABEL_DRIVER_VALUE: &str = "nomad-driver-container";
 
 /// `<task>-<alloc_id>`: the same for every attempt of a task in an
@@ -76,11 +80,12 @@ fn sanitize(text: &str) -> String {
 }
 
 /// The labels that identify a task's container.
-pub fn ownership_labels(alloc_id: &str, task_name: &str) -> Vec<(String, String)> {
+pub fn ownership_labels(alloc_id: &str, task_name: &str, node_id: &str) -> Vec<(String, String)> {
     vec![
         (LABEL_DRIVER.into(), LABEL_DRIVER_VALUE.into()),
         (LABEL_ALLOC_ID.into(), alloc_id.into()),
         (LABEL_TASK_NAME.into(), task_name.into()),
+        (LABEL_NODE_ID.into(), node_id.into()),
     ]
 }
 

@@ -45,7 +45,7 @@ pub fn create_options(
     } = input;
     let bad = DriverError::BadRequest;
 
-    let mut labels = ownership_labels(&task.alloc_id, &task.name);
+    let mut labels = ownership_labels(&task.alloc_id, &task.name, &task.node_id);
     let metadata = TaskMetadata {
         job_name: &task.job_name,
         job_id: &task.job_id,

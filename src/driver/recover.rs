@@ -27,7 +27,14 @@ impl Driver {
         }
 
         let state = DriverState::decode(handle.version, &handle.driver_state)?;
-        let _claim = self.claim_in_flight(&state.container);
+        let _claim = self.claim_in_flight(&state.container).await;
+        if super::lock(&self.inner.removed_dangling).contains(&state.container) {
+            return Err(DriverError::BadRequest(format!(
+                "container {} was removed as dangling before Nomad recovered its task",
+                state.container
+            )));
+        }
+        self.note_node(&config.node_id);
         let cli = self.cli()?;
         let target = EventTarget::of(&config);
         let task = Arc::new(TaskEntry::new(target.clone(), state.clone()));

@@ -66,7 +66,8 @@ impl Driver {
 
         let target = EventTarget::of(&task);
         let name = container_name(&task.alloc_id, &task.name);
-        let _claim = self.claim_in_flight(&name);
+        let _claim = self.claim_in_flight(&name).await;
+        self.note_node(&task.node_id);
         remove_earlier_env_files(paths);
         let alloc_dir = Path::new(&task.alloc_dir);
         let log_fifos = if settings.plugin.disable_log_collection {

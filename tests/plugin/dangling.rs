@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nomad_driver_container::proto::drivers::TaskHandle;
+use nomad_driver_container::proto::drivers::{RecoverTaskRequest, TaskHandle};
 use rmpv::Value;
 
 use crate::support::*;
@@ -69,6 +69,26 @@ async fn after_a_plugin_crash(
     ];
     let stranger = standin.cli(&run);
     assert!(stranger.status.success(), "{stranger:?}");
+    // Ours by its labels, but another Nomad client's (same user's service).
+    let other_node = [
+        "run",
+        "-d",
+        "--name",
+        "other-node",
+        "--label",
+        "nomad.driver=nomad-driver-container",
+        "--label",
+        "nomad.alloc_id=elsewhere",
+        "--label",
+        "nomad.task_name=web",
+        "--label",
+        "nomad.node_id=another-client",
+        "alpine:3.20",
+        "sleep",
+        "300",
+    ];
+    let other = standin.cli(&other_node);
+    assert!(other.status.success(), "{other:?}");
 
     let second = Plugin::launch(standin).await;
     second.configure(&standin_binary(), &[gc]).await;
@@ -80,7 +100,7 @@ async fn after_a_plugin_crash(
 }
 
 #[tokio::test]
-async fn dangling_containers_are_removed_but_claimed_and_unlabelled_ones_are_not() {
+async fn dangling_containers_are_removed_but_claimed_unlabelled_and_other_nodes_are_not() {
     let standin = Standin::new();
     let (lost, plugin, claimed, _dirs) =
         after_a_plugin_crash(&standin, gc_block(true, false)).await;
@@ -94,6 +114,10 @@ async fn dangling_containers_are_removed_but_claimed_and_unlabelled_ones_are_not
     assert!(
         exists(&standin, "stranger"),
         "a container without our labels was touched"
+    );
+    assert!(
+        exists(&standin, "other-node"),
+        "another Nomad client's container was touched"
     );
     for container in claimed {
         assert_eq!(
@@ -126,4 +150,53 @@ async fn dangling_containers_are_reported_once_and_kept_when_gc_keeps_containers
     let reports = log.matches("dangling container left in place").count();
     assert_eq!(reports, 1, "one report per container:\n{log}");
     assert!(log.contains(&lost) && log.contains("gc.container is false"));
+}
+
+/// A RecoverTask that arrives while the cleanup removes the task's
+/// container waits for the removal and is refused, so Nomad never takes the
+/// removal for the task's own exit.
+#[tokio::test]
+async fn a_recovery_racing_the_removal_of_its_container_is_refused_clearly() {
+    let standin = Standin::new();
+    let mut first = configured_plugin(&standin).await;
+    let (_late_dir, _, late_handle) =
+        running_task(&first, "late", "echo ready; exec sleep 300").await;
+    let late = driver_state(&late_handle, "container")
+        .as_str()
+        .unwrap()
+        .to_string();
+    first.kill_hard();
+    standin.set_knobs(r#"{"latency_ms": {"delete": 2000}}"#);
+
+    let second = Plugin::launch(&standin).await;
+    second
+        .configure(&standin_binary(), &[gc_block(true, false)])
+        .await;
+    // A task of the same node, so the plugin knows which node is its own.
+    let (_anchor_dir, _, _) = running_task(&second, "anchor", "echo ready; exec sleep 300").await;
+    wait_until(
+        EXIT_LIMIT,
+        "the cleanup to begin removing the container",
+        || {
+            standin.calls().iter().any(|call| {
+                call.first().map(String::as_str) == Some("delete") && call.contains(&late)
+            })
+        },
+    )
+    .await;
+
+    let request = RecoverTaskRequest {
+        task_id: String::new(),
+        handle: Some(late_handle),
+    };
+    let status = second
+        .driver()
+        .recover_task(request)
+        .await
+        .expect_err("RecoverTask of a removed container succeeded");
+    assert!(
+        status.message().contains("was removed as dangling"),
+        "{status:?}"
+    );
+    assert!(!exists(&standin, &late));
 }
