@@ -6,10 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/nomad-driver-container/conformance/hclconfig"
+	"github.com/nomad-driver-container/conformance/internal/specfixture"
 	"github.com/nomad-driver-container/conformance/loader"
 	basepb "github.com/nomad-driver-container/conformance/proto/base"
 	driverpb "github.com/nomad-driver-container/conformance/proto/drivers"
+	hclspecpb "github.com/nomad-driver-container/conformance/proto/hclspec"
 )
 
 func TestLoadWithExampleClientConfigReportsInfoAndHealthyFingerprint(t *testing.T) {
@@ -165,4 +170,56 @@ func TestInitIsIdempotent(t *testing.T) {
 	if !exit.Successful() {
 		t.Errorf("task after a second Init: %s, want success", exit)
 	}
+}
+
+// The hand-written schemas the decoding tests use (internal/specfixture)
+// are the ones the plugin serves, so those tests cannot drift from it.
+func TestDocumentedSchemaFixturesMatchWhatThePluginServes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := testContext(t, 30*time.Second)
+
+	inst, err := loader.Launch(loader.Options{Binary: e.pluginBin, Env: e.pluginEnv()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Kill()
+
+	plugin, err := inst.Base.ConfigSchema(ctx, &basepb.ConfigSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(plugin.GetSpec(), namedAfterKeys(specfixture.PluginConfig())) {
+		t.Errorf("served plugin config schema differs from specfixture.PluginConfig:\n%v",
+			prototext.Format(plugin.GetSpec()))
+	}
+	task, err := inst.Driver.TaskConfigSchema(ctx, &driverpb.TaskConfigSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(task.GetSpec(), namedAfterKeys(specfixture.TaskConfig())) {
+		t.Errorf("served task config schema differs from specfixture.TaskConfig:\n%v",
+			prototext.Format(task.GetSpec()))
+	}
+}
+
+// namedAfterKeys gives each unnamed attribute of an object spec its key as
+// its name, which is what an empty name means to hcldec and what the plugin
+// spells out.
+func namedAfterKeys(spec *hclspecpb.Spec) *hclspecpb.Spec {
+	for key, child := range spec.GetObject().GetAttributes() {
+		target := child
+		if def := child.GetDefault(); def != nil {
+			target = def.GetPrimary()
+		}
+		switch {
+		case target.GetAttr() != nil && target.GetAttr().Name == "":
+			target.GetAttr().Name = key
+		case target.GetBlockAttrs() != nil && target.GetBlockAttrs().Name == "":
+			target.GetBlockAttrs().Name = key
+		case target.GetBlockValue() != nil:
+			namedAfterKeys(target.GetBlockValue().GetNested())
+		}
+	}
+	return spec
 }

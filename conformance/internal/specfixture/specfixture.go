@@ -15,6 +15,12 @@ func PluginConfig() *pb.Spec {
 		"gc": Default(
 			Block("gc", false, Object(map[string]*pb.Spec{
 				"container": Default(Attr("container", "bool", false), Literal("true")),
+				"dangling_containers": Block("dangling_containers", false, Object(map[string]*pb.Spec{
+					"enabled":        Default(Attr("enabled", "bool", false), Literal("true")),
+					"period":         Default(Attr("period", "string", false), Literal(`"5m"`)),
+					"creation_grace": Default(Attr("creation_grace", "string", false), Literal(`"5m"`)),
+					"dry_run":        Default(Attr("dry_run", "bool", false), Literal("false")),
+				})),
 			})),
 			Literal("{ container = true }"),
 		),
@@ -24,9 +30,28 @@ func PluginConfig() *pb.Spec {
 			})),
 			Literal("{ enabled = false }"),
 		),
+		"networks": Default(
+			Block("networks", false, Object(map[string]*pb.Spec{
+				"create": Default(Attr("create", "bool", false), Literal("false")),
+			})),
+			Literal("{ create = false }"),
+		),
+		"auth": Block("auth", false, Object(map[string]*pb.Spec{
+			"username":       Attr("username", "string", false),
+			"password":       Attr("password", "string", false),
+			"server_address": Attr("server_address", "string", false),
+		})),
+		"ssh_auth_sock":          Default(Attr("ssh_auth_sock", "string", false), Literal(`""`)),
 		"extra_labels":           Attr("", "list(string)", false),
 		"image_pull_timeout":     Default(Attr("image_pull_timeout", "string", false), Literal(`"5m"`)),
 		"disable_log_collection": Default(Attr("disable_log_collection", "bool", false), Literal("false")),
+		"metrics": Default(
+			Block("metrics", false, Object(map[string]*pb.Spec{
+				"address":  Default(Attr("address", "string", false), Literal(`""`)),
+				"interval": Default(Attr("interval", "string", false), Literal(`"10s"`)),
+			})),
+			Literal(`{ address = "" }`),
+		),
 	})
 }
 
