@@ -316,14 +316,18 @@ fn metrics_config(object: &ConfigObject) -> Result<Option<MetricsConfig>, Config
 /// from another host is refused, as the endpoint has no authentication.
 fn loopback_address(text: &str) -> Result<SocketAddr, String> {
     let address = match text.strip_prefix("localhost:") {
-        Some(port) => port
+        Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => port
             .parse::<u16>()
             .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
-            .map_err(|_| "the port must be a number from 0 to 65535".to_string())?,
+            .map_err(|_| "the port must be a number from 1 to 65535".to_string())?,
+        Some(_) => return Err("the port must be a number from 1 to 65535".to_string()),
         None => text
             .parse::<SocketAddr>()
             .map_err(|_| "must be an address and port, such as \"127.0.0.1:9101\"".to_string())?,
     };
+    if address.port() == 0 {
+        return Err("needs a fixed port for Prometheus to scrape, not 0".to_string());
+    }
     if !address.ip().is_loopback() {
         return Err(format!(
             "must be a loopback address (127.0.0.1 or [::1]): the endpoint has no \
@@ -565,6 +569,16 @@ mod tests {
                 error.starts_with(&format!("metrics.address = {text:?}: must be a loopback")),
                 "{error}"
             );
+        }
+        for (text, reason) in [
+            ("127.0.0.1:0", "needs a fixed port"),
+            ("localhost:+80", "the port must be a number"),
+            ("localhost:", "the port must be a number"),
+        ] {
+            let error = PluginConfig::decode(&metrics(text, None))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(reason), "{text}: {error}");
         }
         let error = PluginConfig::decode(&metrics("9101", None))
             .unwrap_err()

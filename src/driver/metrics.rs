@@ -30,6 +30,10 @@ use crate::config::MetricsConfig;
 
 /// OpenMetrics text, which Prometheus negotiates and scrapes natively.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// Scrapers open one connection at a time; this leaves room for several.
+const MAX_CONNECTIONS: usize = 16;
+/// Pause after a failed accept.
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -57,17 +61,29 @@ impl Driver {
             *super::lock(&self.inner.metrics) = current;
             return Ok(());
         }
-        // The old listener must be gone before a new one binds its address.
-        drop(current.take());
         let Some(config) = wanted else {
             return Ok(());
         };
-        let listener = bind_with_retry(config.address).await.map_err(|error| {
-            DriverError::BadRequest(format!(
-                "metrics.address = \"{}\": cannot listen there: {error}",
-                config.address
-            ))
-        })?;
+        // Moving to another address: the new one must listen before the old
+        // one stops, so a failed move leaves the working endpoint serving.
+        // On the same address, the old listener must go first.
+        let same_address = current
+            .as_ref()
+            .is_some_and(|endpoint| endpoint.config.address == config.address);
+        if same_address {
+            drop(current.take());
+        }
+        let listener = match bind_with_retry(config.address).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                *super::lock(&self.inner.metrics) = current;
+                return Err(DriverError::BadRequest(format!(
+                    "metrics.address = \"{}\": cannot listen there: {error}",
+                    config.address
+                )));
+            }
+        };
+        drop(current);
         let endpoint = self.serve_metrics(listener, config.clone());
         *super::lock(&self.inner.metrics) = Some(endpoint);
         Ok(())
@@ -93,6 +109,7 @@ impl Driver {
         let registry = Arc::new(registry);
 
         tracing::info!(address = %config.address, "serving Prometheus metrics on /metrics");
+        let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         tokio::spawn(async move {
             loop {
                 let accepted = tokio::select! {
@@ -102,9 +119,23 @@ impl Driver {
                 };
                 match accepted {
                     Ok((stream, _)) => {
-                        tokio::spawn(serve_connection(stream, registry.clone()));
+                        // Past the cap a connection is closed at once: a
+                        // flood must not take the descriptors CLI calls need.
+                        let Ok(permit) = connections.clone().try_acquire_owned() else {
+                            continue;
+                        };
+                        let registry = registry.clone();
+                        tokio::spawn(async move {
+                            serve_connection(stream, registry).await;
+                            drop(permit);
+                        });
                     }
-                    Err(error) => tracing::debug!(error = %error, "metrics accept failed"),
+                    Err(error) => {
+                        // Out of descriptors, typically: retrying at once
+                        // would spin a core and flood the log.
+                        tracing::warn!(error = %error, "metrics endpoint cannot accept");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
                 }
             }
             tracing::debug!("metrics endpoint stopped");
@@ -152,6 +183,15 @@ fn respond<B>(request: &Request<B>, registry: &Registry) -> Response<Full<Bytes>
             .expect("a static status and header always build a response")
     };
     let text = "text/plain; charset=utf-8";
+    if !addressed_to_loopback(request) {
+        // A page elsewhere that rebinds its DNS name to 127.0.0.1 would
+        // otherwise read task names through the visitor's browser.
+        return reply(
+            StatusCode::MISDIRECTED_REQUEST,
+            text,
+            "only requests addressed to localhost or a loopback address are served\n".into(),
+        );
+    }
     match (request.method(), request.uri().path()) {
         (&Method::GET, "/metrics") => {
             let mut body = String::new();
@@ -176,6 +216,35 @@ fn respond<B>(request: &Request<B>, registry: &Registry) -> Response<Full<Bytes>
             "only GET is served\n".into(),
         ),
     }
+}
+
+/// Whether the request names this host by a loopback name: its Host header
+/// (or absolute URI) is `localhost`, `127.x.x.x` or `[::1]`, with any port.
+/// A request without either (HTTP/1.0) is taken as addressed to us.
+fn addressed_to_loopback<B>(request: &Request<B>) -> bool {
+    let host = match request.uri().host() {
+        Some(host) => host.to_string(),
+        None => match request.headers().get(header::HOST) {
+            None => return true,
+            Some(value) => match value.to_str() {
+                Ok(text) => host_part(text).to_string(),
+                Err(_) => return false,
+            },
+        },
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `host:port`, `[v6]:port` or `host` → the host.
+fn host_part(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    authority.split(':').next().unwrap_or(authority)
 }
 
 /// Renders the newest sample for every task the driver tracks, at scrape
@@ -429,6 +498,37 @@ mod tests {
             1,
             "only db's memory was measured: {db_lines:?}"
         );
+    }
+
+    #[test]
+    fn only_requests_addressed_to_a_loopback_name_are_served() {
+        let registry = Registry::default();
+        let with_host = |host: &str| {
+            Request::builder()
+                .uri("/metrics")
+                .header(header::HOST, host)
+                .body(())
+                .unwrap()
+        };
+        for host in [
+            "localhost:9101",
+            "127.0.0.1:9101",
+            "[::1]:9101",
+            "LOCALHOST",
+            "127.0.0.2",
+        ] {
+            assert_eq!(respond(&with_host(host), &registry).status(), 200, "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:9101",
+            "192.168.1.5:9101",
+            "localhost.evil",
+        ] {
+            assert_eq!(respond(&with_host(host), &registry).status(), 421, "{host}");
+        }
+        let absolute = request(Method::GET, "http://evil.example/metrics");
+        assert_eq!(respond(&absolute, &registry).status(), 421);
     }
 
     #[test]
