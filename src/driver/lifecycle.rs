@@ -44,6 +44,7 @@ impl Driver {
         if task.has_exited() {
             return Ok(());
         }
+        task.note_stop_requested();
         if signal.trim().eq_ignore_ascii_case(DETACH_SIGNAL) {
             tracing::info!(task_id = %id, "detaching: the container keeps running");
             task.mark_detached();
@@ -146,6 +147,7 @@ impl Driver {
         if !task.has_exited() && !force && !task.is_detached() {
             return Err(DriverError::StillRunning(id.to_string()));
         }
+        task.note_stop_requested();
 
         let cli = self.cli()?;
         let config = self.plugin_config();
@@ -200,6 +202,9 @@ impl Driver {
             return Err(DriverError::BadRequest(format!(
                 "task {id} has already exited"
             )));
+        }
+        if name == "SIGKILL" {
+            task.note_stop_requested();
         }
         tracing::info!(task_id = %id, signal = %name, "signalling task");
         self.cli()?

@@ -224,7 +224,7 @@ pub async fn watch_exit(
     };
 
     if exit.killed_by_sigkill() {
-        exit.oom_killed = look_for_oom_kill(&task, &cli, &events).await;
+        exit.oom_killed = look_for_oom_kill(&task, &cli, &events, &exit).await;
     }
 
     if exit.error.is_some() {
@@ -240,10 +240,25 @@ pub async fn watch_exit(
     task.set_exit(exit);
 }
 
+/// How close before the exit the OOM report must be to be the task's own:
+/// the killer ends the task's process and the task exits at once; a report
+/// older than this was about another process of the container.
+const OOM_EXIT_WINDOW: Duration = Duration::from_secs(2);
+/// Slack for comparing the guest's uptime with host clocks.
+const CLOCK_SLACK: Duration = Duration::from_millis(500);
+
 /// Whether the guest kernel's OOM killer ended this run, by its report in
 /// the boot log. A SIGKILL alone is never taken as OOM: `kill -9`, a stop
-/// past its timeout and the OOM killer all look the same from outside.
-async fn look_for_oom_kill(task: &TaskEntry, cli: &ContainerCli, events: &EventBus) -> bool {
+/// past its timeout and the OOM killer all look the same from outside. The
+/// report must also be recent: within [`OOM_EXIT_WINDOW`] of the exit (an
+/// earlier report was about another process), and not older than a stop
+/// the driver asked for (the stop's own SIGKILL ended the task then).
+async fn look_for_oom_kill(
+    task: &TaskEntry,
+    cli: &ContainerCli,
+    events: &EventBus,
+    exit: &TaskExit,
+) -> bool {
     let boot_log = match cli.boot_log(task.container()).await {
         Ok(text) => text,
         Err(error) => {
@@ -259,13 +274,42 @@ async fn look_for_oom_kill(task: &TaskEntry, cli: &ContainerCli, events: &EventB
     let Some(report) = last_oom_kill(&boot_log) else {
         return false;
     };
-    tracing::warn!(task_id = %task.id(), report = %report, "task killed by the OOM killer");
+    if let Some(uptime) = report.uptime_secs {
+        // The guest booted as the container started: its start date plus
+        // the kernel's uptime places the report on the host's clock.
+        let started = match cli.inspect(task.container()).await {
+            Ok(Some(container)) => container.started_date().and_then(parse_rfc3339),
+            _ => None,
+        };
+        let booted = started.unwrap_or(task.started_at);
+        let reported_at = booted + Duration::from_secs_f64(uptime.max(0.0));
+        let too_old = reported_at + OOM_EXIT_WINDOW + CLOCK_SLACK < exit.completed_at;
+        let before_stop = task
+            .stop_requested_at()
+            .is_some_and(|stop| reported_at + CLOCK_SLACK < stop);
+        if too_old || before_stop {
+            tracing::info!(
+                task_id = %task.id(),
+                report = %report.message,
+                "an OOM report in the boot log is about another process; not reporting OOM",
+            );
+            return false;
+        }
+    }
+    tracing::warn!(task_id = %task.id(), report = %report.message, "task killed by the OOM killer");
     events.emit(
         &task.target,
-        format!("OOM Killed: the guest kernel ran out of memory ({report})"),
-        &[("oom_report", report.clone())],
+        format!(
+            "OOM Killed: the guest kernel ran out of memory ({})",
+            report.message
+        ),
+        &[("oom_report", report.message.clone())],
     );
     true
+}
+
+fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 fn read_record(task: &TaskEntry) -> Option<ExitRecord> {

@@ -55,6 +55,8 @@ pub struct TaskEntry {
     detached: AtomicBool,
     /// The attached `container start` process, once its supervisor said.
     cli_pid: AtomicU32,
+    /// When the driver first asked the task to stop.
+    stop_requested_at: std::sync::Mutex<Option<OffsetDateTime>>,
 }
 
 impl TaskEntry {
@@ -71,6 +73,7 @@ impl TaskEntry {
             exit: watch::channel(None).0,
             detached: AtomicBool::new(false),
             cli_pid: AtomicU32::new(0),
+            stop_requested_at: std::sync::Mutex::new(None),
         }
     }
 
@@ -138,6 +141,23 @@ impl TaskEntry {
                 libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
             }
         }
+    }
+
+    /// Notes the first stop request (its SIGKILL, past the timeout, is
+    /// then the driver's own doing).
+    pub fn note_stop_requested(&self) {
+        let mut at = self
+            .stop_requested_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        at.get_or_insert_with(OffsetDateTime::now_utc);
+    }
+
+    pub fn stop_requested_at(&self) -> Option<OffsetDateTime> {
+        *self
+            .stop_requested_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn mark_detached(&self) {

@@ -9,24 +9,37 @@ const OOM_KILL_MARKERS: [&str; 2] = [
     "Memory cgroup out of memory: Killed process",
 ];
 
-/// The last OOM-killer report in a boot log, without its uptime stamp.
-pub fn last_oom_kill(boot_log: &str) -> Option<String> {
-    boot_log
-        .lines()
-        .rev()
-        .find(|line| OOM_KILL_MARKERS.iter().any(|marker| line.contains(marker)))
-        .map(|line| without_uptime_stamp(line).to_string())
+/// One OOM-killer report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OomReport {
+    /// The guest kernel's uptime when it killed, in seconds, when stamped.
+    pub uptime_secs: Option<f64>,
+    /// The report without its stamp.
+    pub message: String,
 }
 
-/// `[   12.345678] message` → `message`.
-fn without_uptime_stamp(line: &str) -> &str {
+/// The last OOM-killer report in a boot log.
+pub fn last_oom_kill(boot_log: &str) -> Option<OomReport> {
+    let line = boot_log
+        .lines()
+        .rev()
+        .find(|line| OOM_KILL_MARKERS.iter().any(|marker| line.contains(marker)))?;
+    let (uptime_secs, message) = split_uptime_stamp(line);
+    Some(OomReport {
+        uptime_secs,
+        message: message.to_string(),
+    })
+}
+
+/// `[   12.345678] message` → (12.345678, `message`).
+fn split_uptime_stamp(line: &str) -> (Option<f64>, &str) {
     let trimmed = line.trim();
     match trimmed
         .strip_prefix('[')
         .and_then(|rest| rest.split_once(']'))
     {
-        Some((_, message)) => message.trim_start(),
-        None => trimmed,
+        Some((stamp, message)) => (stamp.trim().parse().ok(), message.trim_start()),
+        None => (None, trimmed),
     }
 }
 
@@ -52,8 +65,11 @@ mod tests {
              [   41.000377] Out of memory: Killed process 77 (python3) total-vm:2048kB\n"
         );
         assert_eq!(
-            last_oom_kill(&log).as_deref(),
-            Some("Out of memory: Killed process 77 (python3) total-vm:2048kB")
+            last_oom_kill(&log).map(|report| (report.uptime_secs, report.message)),
+            Some((
+                Some(41.000377),
+                "Out of memory: Killed process 77 (python3) total-vm:2048kB".to_string()
+            ))
         );
     }
 
@@ -64,7 +80,7 @@ mod tests {
              [ 9.2] Memory cgroup out of memory: Killed process 11 (b)\n"
         );
         assert_eq!(
-            last_oom_kill(&log).as_deref(),
+            last_oom_kill(&log).map(|report| report.message).as_deref(),
             Some("Memory cgroup out of memory: Killed process 11 (b)")
         );
     }

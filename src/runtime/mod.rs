@@ -22,7 +22,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 pub use args::{CreateOptions, Mount};
-pub use boot_log::last_oom_kill;
+pub use boot_log::{last_oom_kill, OomReport};
 pub use error::CliError;
 pub use exec::{exit_code_of, ExecOutput, ExecStdio};
 pub use image::{credential_host, parse_registry_hosts, registry_host};

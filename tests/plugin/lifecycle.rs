@@ -760,3 +760,50 @@ async fn a_hung_cli_call_fails_its_rpc_in_bounded_time_while_other_tasks_keep_wo
     })
     .await;
 }
+
+/// A task whose memory-hungry child the OOM killer took, which then dies by
+/// SIGKILL for another reason, was not OOM-killed itself.
+async fn child_oom_then_sigkill(end: impl AsyncFnOnce(&Standin, &Plugin, &str, &str)) -> bool {
+    let standin = Standin::new();
+    let plugin = configured_plugin(&standin).await;
+    let script = "trap '' TERM; python3 -c 'import time; b = bytearray(80_000_000); \
+                  time.sleep(300)' & sleep 1; echo ready; while true; do sleep 0.2; done";
+    let (_dir, task, handle) = running_task(&plugin, "parent", script).await;
+    let container = driver_state(&handle, "container")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let oom = standin.cli(&["__simulate-oom", &container]);
+    assert!(oom.status.success(), "{oom:?}");
+
+    end(&standin, &plugin, &task.id, &container).await;
+    let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
+    let result = exit.result.unwrap();
+    assert_eq!(result.exit_code, 137);
+    result.oom_killed
+}
+
+#[tokio::test]
+async fn a_stop_past_its_timeout_after_a_childs_oom_kill_is_not_oom() {
+    let oom = child_oom_then_sigkill(async |_, plugin, task_id, _| {
+        // A moment after the child's OOM kill; the task ignores SIGTERM.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        stop(plugin, task_id, "SIGTERM", Some(1)).await;
+    })
+    .await;
+    assert!(!oom, "the stop's own SIGKILL was reported as OOM");
+}
+
+#[tokio::test]
+async fn a_kill_well_after_a_childs_oom_kill_is_not_oom() {
+    let oom = child_oom_then_sigkill(async |standin, _, _, container| {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let kill = standin.cli(&["kill", "--signal", "KILL", container]);
+        assert!(kill.status.success(), "{kill:?}");
+    })
+    .await;
+    assert!(
+        !oom,
+        "a SIGKILL 4 s after another process's OOM kill was reported as OOM"
+    );
+}
