@@ -2,7 +2,8 @@
 # so "sharing" means network_mode = "task:redis": the sidecar joins the
 # network of the redis task's container in the same allocation and learns
 # its address as TASK_REDIS_IP. The poststart hook starts the sidecar once
-# redis runs (the driver also retries a sidecar whose main task is not up).
+# redis runs (a start before that fails recoverably and is retried, as
+# Nomad's restart policy does; the demo retries it too).
 #   nomad job run examples/jobs/redis-sidecar.nomad
 #   scripts/demo.sh examples/jobs/redis-sidecar.nomad -stop-after 5s
 job "redis-sidecar" {
@@ -44,9 +45,10 @@ job "redis-sidecar" {
         args = [
           "-c",
           <<-EOT
+          trap 'echo "sidecar: stopping"; exit 0' TERM
           echo "sidecar: redis is at $TASK_REDIS_IP:6379"
           while true; do
-            sleep 30
+            sleep 30 & wait $!
             echo "sidecar: still next to $TASK_REDIS_IP"
           done
           EOT

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -34,7 +35,7 @@ func runTask(ctx context.Context, opts *options, alloc *harness.Alloc, name stri
 		return result
 	}
 
-	if err := runner.Start(ctx, driver); err != nil {
+	if err := startWithRestarts(ctx, runner, driver); err != nil {
 		_ = runner.DrainLogs()
 		result.err = err
 		result.events = runner.Events()
@@ -103,4 +104,33 @@ func readFile(path string) string {
 		return ""
 	}
 	return string(data)
+}
+
+// Like Nomad's restart policy, a start that failed recoverably (a task:<name>
+// sidecar whose main task is not up yet, an unreachable registry) is tried
+// again after a delay; a final error is not.
+const (
+	startAttempts = 4
+	restartDelay  = 2 * time.Second
+)
+
+func startWithRestarts(ctx context.Context, runner *harness.TaskRunner, driver *harness.Driver) error {
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		if err = runner.Start(ctx, driver); err == nil {
+			return nil
+		}
+		var start *harness.StartError
+		if !errors.As(err, &start) || !start.Recoverable || attempt == startAttempts {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "runjob: task %q: recoverable start error, restarting in %s: %v\n",
+			runner.Task.Name, restartDelay, err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(restartDelay):
+		}
+	}
+	return err
 }
