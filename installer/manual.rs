@@ -6,8 +6,26 @@ use std::io::Write;
 /// Writes the completion script for `shell` to `out`.
 pub fn write_completions(shell: clap_complete::Shell, command: clap::Command, out: &mut dyn Write) {
     let mut command = command;
-    let name = command.get_name().to_string();
-    clap_complete::generate(shell, &mut command, name, out);
+    let bin_name = command.get_name().to_string();
+    if shell != clap_complete::Shell::Bash {
+        clap_complete::generate(shell, &mut command, bin_name, out);
+        return;
+    }
+    // clap_complete's bash script spells its per-subcommand cases two ways
+    // when the binary's name holds a dash, so options never complete. Made
+    // for a dash-free name, the script is consistent; only the `complete`
+    // lines then need the real name back.
+    let stand_in = bin_name.replace('-', "_");
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, stand_in.clone(), &mut script);
+    let script = String::from_utf8_lossy(&script);
+    for line in script.lines() {
+        let line = match line.trim_start().starts_with("complete ") {
+            true => line.replace(&format!(" {stand_in}"), &format!(" {bin_name}")),
+            false => line.to_string(),
+        };
+        let _ = writeln!(out, "{line}");
+    }
 }
 
 /// The roff man page for `nomad-driver-container(1)`.
@@ -43,6 +61,35 @@ mod tests {
                 "bash completion lacks {subcommand}"
             );
         }
+    }
+
+    /// Every state the bash script's word loop can reach has the case that
+    /// lists that subcommand's options, and the script completes the real
+    /// binary name.
+    #[test]
+    fn bash_completion_reaches_every_subcommands_options() {
+        let mut script = Vec::new();
+        write_completions(
+            clap_complete::Shell::Bash,
+            crate::cli::command(),
+            &mut script,
+        );
+        let script = String::from_utf8(script).unwrap();
+        let states: Vec<&str> = script
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("cmd=\""))
+            .filter_map(|rest| rest.strip_suffix('"'))
+            .filter(|state| !state.is_empty())
+            .collect();
+        assert!(states.len() > 5, "{states:?}");
+        for state in states {
+            assert!(
+                script.contains(&format!("        {state})")),
+                "no options case for {state}"
+            );
+        }
+        assert!(script.contains("-o default nomad-driver-container\n"));
+        assert!(script.contains("--non-interactive"));
     }
 
     #[test]
