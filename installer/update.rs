@@ -8,6 +8,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use sha2::Digest;
 
@@ -25,7 +26,7 @@ pub const API_URL_ENV: &str = "NOMAD_DRIVER_CONTAINER_RELEASES_URL";
 pub const DEFAULT_REPOSITORY: &str = "nomad-driver-container/nomad-driver-container";
 
 /// Time limit for each request and download.
-const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+const HTTP_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
@@ -70,6 +71,15 @@ pub enum UpdateError {
     Extract {
         asset: String,
         source: self_update::errors::Error,
+    },
+
+    #[error(
+        "{asset} does not hold a working {PLUGIN_LABEL} {version}: {reason}; nothing replaced"
+    )]
+    NotTheBinary {
+        asset: String,
+        version: String,
+        reason: String,
     },
 
     #[error(transparent)]
@@ -252,6 +262,13 @@ fn install_release(
             source,
         })?;
     let new_binary = staging.path().join(PLUGIN_LABEL);
+    check_new_binary(&new_binary, release.version()).map_err(|reason| {
+        UpdateError::NotTheBinary {
+            asset: tarball.clone(),
+            version: release.version().to_string(),
+            reason,
+        }
+    })?;
     replace_binary(&new_binary, exe)?;
     tracing::info!(path = %exe.display(), version = release.version(), "binary updated");
     Ok(())
@@ -317,6 +334,60 @@ pub fn sha256_hex(path: &Path) -> Result<String, UpdateError> {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect())
+}
+
+/// How long the new binary may take to print its version.
+const VERSION_CHECK_LIMIT: Duration = Duration::from_secs(10);
+
+/// The unpacked file must be a regular, non-empty file that runs and says
+/// it is `version`: a checksum only proves the tarball is the one published,
+/// not that the release holds a working binary (a link, an empty file or
+/// another build would otherwise be installed).
+fn check_new_binary(path: &Path, version: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::symlink_metadata(path).map_err(|error| error.to_string())?;
+    if !metadata.file_type().is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if metadata.len() == 0 {
+        return Err("it is empty".into());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|error| format!("cannot make it executable: {error}"))?;
+
+    let mut child = std::process::Command::new(path)
+        .arg("version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|error| format!("it does not run: {error}"))?;
+    let deadline = std::time::Instant::now() + VERSION_CHECK_LIMIT;
+    let status = loop {
+        match child.try_wait().map_err(|error| error.to_string())? {
+            Some(status) => break status,
+            None if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`version` did not finish within {VERSION_CHECK_LIMIT:?}"
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let mut printed = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut printed);
+    }
+    let wanted = version.trim_start_matches('v');
+    if !status.success() || !printed.contains(wanted) {
+        let first_line = printed.lines().next().unwrap_or_default();
+        return Err(format!(
+            "`version` exited with {status} and printed {first_line:?}, not version {wanted}"
+        ));
+    }
+    Ok(())
 }
 
 /// Makes `new_binary` executable and renames it over `exe`: the binary is

@@ -66,6 +66,12 @@ impl ReleasesServer {
     }
 }
 
+/// A stand-in for a release's binary: a script whose `version` says it is
+/// `version`.
+fn binary_of(version: &str) -> Vec<u8> {
+    format!("#!/bin/sh\necho \"{PLUGIN_LABEL} {version}\"\n").into_bytes()
+}
+
 /// A release tarball holding `nomad-driver-container` with `content`.
 fn tarball(content: &[u8]) -> Vec<u8> {
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
@@ -147,7 +153,8 @@ fn installed_binary(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_newer_release_replaces_the_binary_after_its_checksum_matches() {
-    let server = serve("0.2.0", b"new binary 0.2.0", None);
+    let new_binary = binary_of("0.2.0");
+    let server = serve("0.2.0", &new_binary, None);
     let dir = tempfile::tempdir().unwrap();
     let exe = installed_binary(dir.path());
 
@@ -160,7 +167,7 @@ fn a_newer_release_replaces_the_binary_after_its_checksum_matches() {
             exe: exe.canonicalize().unwrap(),
         }
     );
-    assert_eq!(std::fs::read(&exe).unwrap(), b"new binary 0.2.0");
+    assert_eq!(std::fs::read(&exe).unwrap(), new_binary);
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&exe).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o755);
@@ -255,4 +262,24 @@ fn a_release_without_this_targets_tarball_is_a_clear_error() {
     let error = run(&other_target).unwrap_err().to_string();
     assert!(error.contains("has no asset"), "{error}");
     assert!(error.contains("riscv64gc"), "{error}");
+}
+
+#[test]
+fn a_release_whose_binary_is_empty_or_another_version_replaces_nothing() {
+    for (content, reason) in [
+        (Vec::new(), "it is empty"),
+        (binary_of("0.1.9"), "not version 0.2.0"),
+        (b"\0\0\0\0 not a program".to_vec(), "does not run"),
+    ] {
+        let server = serve("0.2.0", &content, None);
+        let dir = tempfile::tempdir().unwrap();
+        let exe = installed_binary(dir.path());
+
+        let error = run(&options(&server, &exe, false)).unwrap_err().to_string();
+        assert!(error.contains(reason), "{error}");
+        assert!(error.contains("nothing replaced"), "{error}");
+        assert_eq!(std::fs::read(&exe).unwrap(), b"old binary");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "the staging directory is gone");
+    }
 }
