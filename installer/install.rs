@@ -146,6 +146,10 @@ pub fn uninstall_binary(plugin_dir: &Path) -> Result<bool, InstallError> {
 /// file is first copied to `<path>.bak-<unix time>`, whose path is returned;
 /// the new text lands in one rename, with the old file's permissions.
 pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, InstallError> {
+    // A symlinked config is written where the link points, so the link
+    // stays a link and the file Nomad reads gets the change.
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let existing = std::fs::read_to_string(path).ok();
     if existing.as_deref() == Some(text) {
         return Ok(None);
@@ -153,11 +157,7 @@ pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, Ins
 
     let backup = match existing {
         Some(_) => {
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_secs())
-                .unwrap_or(0);
-            let backup = PathBuf::from(format!("{}.bak-{stamp}", path.display()));
+            let backup = unused_backup_path(path);
             std::fs::copy(path, &backup).map_err(io_error("back up to", &backup))?;
             Some(backup)
         }
@@ -181,9 +181,49 @@ pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, Ins
     Ok(backup)
 }
 
+/// `<path>.bak-<unix seconds>`, with `-2`, `-3`, ... when runs within the
+/// same second would otherwise overwrite an earlier backup.
+fn unused_backup_path(path: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let base = format!("{}.bak-{stamp}", path.display());
+    let mut candidate = PathBuf::from(&base);
+    let mut counter = 2;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{base}-{counter}"));
+        counter += 1;
+    }
+    candidate
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_symlinked_config_is_written_through_its_link_with_unique_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.hcl");
+        let link = dir.path().join("link.hcl");
+        std::fs::write(&real, "a = 1\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        let first = write_with_backup(&link, "a = 2\n").unwrap().unwrap();
+        let second = write_with_backup(&link, "a = 3\n").unwrap().unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "a = 3\n");
+        assert_ne!(
+            first, second,
+            "a second run within the second kept its own backup"
+        );
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "a = 1\n");
+        assert_eq!(std::fs::read_to_string(&second).unwrap(), "a = 2\n");
+    }
 
     #[test]
     fn a_copy_is_executable_and_a_second_install_changes_nothing() {
