@@ -39,15 +39,19 @@ pub fn render_man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn completions_know_every_installer_subcommand() {
+    fn bash_script() -> String {
         let mut script = Vec::new();
         write_completions(
             clap_complete::Shell::Bash,
             crate::cli::command(),
             &mut script,
         );
-        let script = String::from_utf8(script).unwrap();
+        String::from_utf8(script).unwrap()
+    }
+
+    #[test]
+    fn completions_know_every_installer_subcommand() {
+        let script = bash_script();
         for subcommand in [
             "doctor",
             "setup",
@@ -68,13 +72,7 @@ mod tests {
     /// binary name.
     #[test]
     fn bash_completion_reaches_every_subcommands_options() {
-        let mut script = Vec::new();
-        write_completions(
-            clap_complete::Shell::Bash,
-            crate::cli::command(),
-            &mut script,
-        );
-        let script = String::from_utf8(script).unwrap();
+        let script = bash_script();
         let states: Vec<&str> = script
             .lines()
             .filter_map(|line| line.trim().strip_prefix("cmd=\""))

@@ -99,14 +99,8 @@ plugin "` + filepath.Base(e.pluginBin) + `" {
 
 func TestPluginInfoPassesTheLoadersChecksOnEveryLaunch(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
 	ctx := testContext(t, 30*time.Second)
-
-	inst, err := loader.Launch(loader.Options{Binary: e.pluginBin, Env: e.pluginEnv()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Kill()
+	inst := newEnv(t).launchBare()
 
 	info, err := inst.Base.PluginInfo(ctx, &basepb.PluginInfoRequest{})
 	if err != nil {
@@ -176,14 +170,8 @@ func TestInitIsIdempotent(t *testing.T) {
 // are the ones the plugin serves, so those tests cannot drift from it.
 func TestDocumentedSchemaFixturesMatchWhatThePluginServes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
 	ctx := testContext(t, 30*time.Second)
-
-	inst, err := loader.Launch(loader.Options{Binary: e.pluginBin, Env: e.pluginEnv()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Kill()
+	inst := newEnv(t).launchBare()
 
 	plugin, err := inst.Base.ConfigSchema(ctx, &basepb.ConfigSchemaRequest{})
 	if err != nil {
@@ -222,4 +210,16 @@ func namedAfterKeys(spec *hclspecpb.Spec) *hclspecpb.Spec {
 		}
 	}
 	return spec
+}
+
+// launchBare launches the plugin as the loader does, with no agent around
+// it, and kills it when the test ends.
+func (e *testEnv) launchBare() *loader.Instance {
+	e.t.Helper()
+	inst, err := loader.Launch(loader.Options{Binary: e.pluginBin, Env: e.pluginEnv()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(inst.Kill)
+	return inst
 }

@@ -8,7 +8,7 @@ use nomad_driver_container::proto::drivers::*;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, running_task, stats_stream, stop, EXIT_LIMIT};
+use crate::{configured_plugin, first_fingerprint, running_task, stats_stream, stop, EXIT_LIMIT};
 
 #[tokio::test]
 async fn exec_task_returns_both_streams_and_the_exit_code() {
@@ -47,17 +47,7 @@ async fn exec_task_returns_both_streams_and_the_exit_code() {
 async fn fingerprint_is_healthy_then_unhealthy_when_the_service_stops() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let mut stream = plugin
-        .driver()
-        .fingerprint(FingerprintRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    let first = tokio::time::timeout(Duration::from_secs(15), stream.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let first = first_fingerprint(&plugin).await;
     assert_eq!(
         first.health,
         HealthState::Healthy as i32,
@@ -68,17 +58,7 @@ async fn fingerprint_is_healthy_then_unhealthy_when_the_service_stops() {
 
     standin.set_knobs(r#"{"service_down": true}"#);
     let fresh = configured_plugin(&standin).await;
-    let mut stream = fresh
-        .driver()
-        .fingerprint(FingerprintRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    let down = tokio::time::timeout(Duration::from_secs(15), stream.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let down = first_fingerprint(&fresh).await;
     assert_eq!(down.health, HealthState::Unhealthy as i32);
     assert!(
         down.health_description.contains("container system start"),
@@ -350,21 +330,8 @@ async fn cpu_percent_of_a_busy_loop_matches_the_cpu_time_it_was_charged() {
 async fn fingerprint_attributes_describe_the_host_and_a_check_costs_one_cli_call() {
     let standin = Standin::new();
     let plugin = configured_plugin(&standin).await;
-    let first_fingerprint = || async {
-        let mut stream = plugin
-            .driver()
-            .fingerprint(FingerprintRequest {})
-            .await
-            .unwrap()
-            .into_inner();
-        tokio::time::timeout(Duration::from_secs(15), stream.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap()
-    };
 
-    let first = first_fingerprint().await;
+    let first = first_fingerprint(&plugin).await;
     let attribute = |key: &str| {
         first
             .attributes
@@ -390,7 +357,7 @@ async fn fingerprint_attributes_describe_the_host_and_a_check_costs_one_cli_call
     assert!(attribute("driver.container.os_version").is_some());
 
     let calls_before = standin.calls().len();
-    let again = first_fingerprint().await;
+    let again = first_fingerprint(&plugin).await;
     assert_eq!(again.health, HealthState::Healthy as i32);
     let new_calls = &standin.calls()[calls_before..];
     assert_eq!(

@@ -11,7 +11,7 @@ use rmpv::Value;
 use tokio_stream::StreamExt;
 
 use crate::support::*;
-use crate::{configured_plugin, start, start_error, EXIT_LIMIT};
+use crate::{configured_plugin, first_fingerprint, start, start_error, EXIT_LIMIT};
 
 const FINGERPRINT_LIMIT: Duration = Duration::from_secs(15);
 
@@ -40,20 +40,6 @@ async fn fingerprint_with(commands: &[&str], mode: &str) -> (Standin, Plugin, Fi
     let (standin, plugin) = garbled_plugin(commands, mode).await;
     let fingerprint = first_fingerprint(&plugin).await;
     (standin, plugin, fingerprint)
-}
-
-async fn first_fingerprint(plugin: &Plugin) -> FingerprintResponse {
-    let mut stream = plugin
-        .driver()
-        .fingerprint(FingerprintRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    tokio::time::timeout(FINGERPRINT_LIMIT, stream.next())
-        .await
-        .expect("no fingerprint in time")
-        .expect("the fingerprint stream ended")
-        .expect("the fingerprint stream failed")
 }
 
 fn version_attribute(fingerprint: &FingerprintResponse) -> Option<String> {

@@ -176,3 +176,21 @@ pub fn sidecar_of_main(main_dir: &TaskDir) -> (TaskDir, TaskConfig) {
     sidecar.alloc_id = main_dir.alloc_id.clone();
     (sidecar_dir, sidecar)
 }
+
+/// The first message of a Fingerprint stream, as the client waits for it.
+pub async fn first_fingerprint(plugin: &Plugin) -> FingerprintResponse {
+    let mut stream = plugin
+        .driver()
+        .fingerprint(FingerprintRequest {})
+        .await
+        .expect("Fingerprint")
+        .into_inner();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        tokio_stream::StreamExt::next(&mut stream),
+    )
+    .await
+    .expect("no fingerprint in time")
+    .expect("the fingerprint stream ended")
+    .expect("the fingerprint stream failed")
+}
