@@ -31,15 +31,17 @@ func TestExtraLabelsGlobsSelectNomadMetadataAlongsideUserLabels(t *testing.T) {
 		"nomad.task_name": "labelled",
 		"nomad.alloc_id":  runner.Alloc.ID,
 		"nomad.driver":    "nomad-driver-container",
-		"team":            "web",
-		"tier":            "frontend",
+		// Always set: dangling-container cleanup keeps to its own node.
+		"nomad.node_id": runner.Handle.GetConfig().GetNodeId(),
+		"team":          "web",
+		"tier":          "frontend",
 	}
 	for key, value := range want {
 		if got, ok := labels[key]; !ok || got != value {
 			t.Errorf("label %s = %q (present=%t), want %q", key, got, ok, value)
 		}
 	}
-	for _, key := range []string{"nomad.node_name", "nomad.node_id", "nomad.namespace", "nomad.task_group_name"} {
+	for _, key := range []string{"nomad.node_name", "nomad.namespace", "nomad.task_group_name"} {
 		if value, ok := labels[key]; ok {
 			t.Errorf("label %s=%q is present, but no extra_labels glob matches %q", key, value, key[len("nomad."):])
 		}
