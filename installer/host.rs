@@ -12,9 +12,6 @@ use std::process::{Command, Stdio};
 /// short `PATH`, so these matter.
 pub const PROGRAM_DIRS: &[&str] = &["/opt/homebrew/bin", "/usr/local/bin"];
 
-/// Rosetta's runtime, present once `softwareupdate --install-rosetta` ran.
-const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/libexec/oah/libRosettaRuntime";
-
 /// What a program printed and how it ended.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramOutput {
@@ -38,19 +35,19 @@ pub struct ProcessEntry {
 }
 
 /// Host facts and programs, behind one trait so every branch of `doctor`
-/// and `setup` runs on Linux against a fake.
-pub trait Host {
-    /// The operating system's name as `uname` would say it, e.g. "macOS".
-    fn os_name(&self) -> String;
-
-    /// `sw_vers -productVersion` on macOS; `None` elsewhere.
-    fn macos_version(&self) -> Option<String>;
+/// and `setup` runs on Linux against a fake. It extends the plugin's own
+/// seam, [`crate::platform::Host`] (OS, version, chip, Rosetta), so each
+/// fact has one source for the plugin's fingerprint and for `doctor`.
+pub trait Host: crate::platform::Host {
+    /// The macOS product version; `None` on other systems.
+    fn macos_version(&self) -> Option<String> {
+        (self.os_name() == "macOS")
+            .then(|| self.os_version())
+            .flatten()
+    }
 
     /// Whether the CPU is Apple Silicon; `None` when it cannot be told.
     fn is_apple_silicon(&self) -> Option<bool>;
-
-    /// Whether Rosetta 2 is installed.
-    fn rosetta_installed(&self) -> bool;
 
     /// The user running this command.
     fn current_user(&self) -> String;
@@ -78,29 +75,22 @@ pub trait Host {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemHost;
 
-impl Host for SystemHost {
+impl crate::platform::Host for SystemHost {
     fn os_name(&self) -> String {
-        if crate::platform::is_macos() {
-            "macOS".into()
-        } else {
-            let mut name = std::env::consts::OS.to_string();
-            if let Some(first) = name.get_mut(..1) {
-                first.make_ascii_uppercase();
-            }
-            name
-        }
+        crate::platform::RealHost.os_name()
     }
-
-    fn macos_version(&self) -> Option<String> {
-        if !crate::platform::is_macos() {
-            return None;
-        }
-        let output = self
-            .run(Path::new("/usr/bin/sw_vers"), &["-productVersion"])
-            .ok()?;
-        output.succeeded().then(|| output.stdout.trim().to_string())
+    fn os_version(&self) -> Option<String> {
+        crate::platform::RealHost.os_version()
     }
+    fn machine(&self) -> Option<String> {
+        crate::platform::RealHost.machine()
+    }
+    fn rosetta_installed(&self) -> bool {
+        crate::platform::RealHost.rosetta_installed()
+    }
+}
 
+impl Host for SystemHost {
     fn is_apple_silicon(&self) -> Option<bool> {
         if !crate::platform::is_macos() {
             return Some(false);
@@ -116,10 +106,6 @@ impl Host for SystemHost {
             _ if output.stderr.contains("unknown oid") => Some(false),
             _ => None,
         }
-    }
-
-    fn rosetta_installed(&self) -> bool {
-        Path::new(ROSETTA_RUNTIME).exists()
     }
 
     fn current_user(&self) -> String {
@@ -264,18 +250,25 @@ pub mod fake {
         }
     }
 
-    impl Host for FakeHost {
+    impl crate::platform::Host for FakeHost {
         fn os_name(&self) -> String {
             self.os_name.clone()
         }
-        fn macos_version(&self) -> Option<String> {
+        fn os_version(&self) -> Option<String> {
             self.macos_version.clone()
         }
-        fn is_apple_silicon(&self) -> Option<bool> {
-            self.apple_silicon
+        fn machine(&self) -> Option<String> {
+            let arm = self.apple_silicon == Some(true);
+            Some(if arm { "arm64" } else { "x86_64" }.into())
         }
         fn rosetta_installed(&self) -> bool {
             self.rosetta
+        }
+    }
+
+    impl Host for FakeHost {
+        fn is_apple_silicon(&self) -> Option<bool> {
+            self.apple_silicon
         }
         fn current_user(&self) -> String {
             self.user.clone()
@@ -312,6 +305,7 @@ pub mod fake {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::Host as _;
 
     #[test]
     fn ps_lines_split_into_user_and_command_line() {
