@@ -173,18 +173,7 @@ async fn task_ignoring_sigterm_is_killed_after_the_stop_timeout() {
     dir.stdout.wait_for("ready", EXIT_LIMIT).await;
 
     let started = std::time::Instant::now();
-    plugin
-        .driver()
-        .stop_task(StopTaskRequest {
-            task_id: task.id.clone(),
-            timeout: Some(prost_types::Duration {
-                seconds: 1,
-                nanos: 0,
-            }),
-            signal: "SIGTERM".into(),
-        })
-        .await
-        .unwrap();
+    stop(&plugin, &task.id, "SIGTERM", Some(1)).await;
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
 
     assert_eq!(
@@ -618,16 +607,7 @@ async fn a_hung_attached_cli_is_ended_and_nothing_outlives_destroy() {
     let task = dir.task_config(&shell_task("echo never"));
     let handle = start(&plugin, task.clone()).await;
 
-    let timeout = Some(prost_types::Duration {
-        seconds: 1,
-        nanos: 0,
-    });
-    let request = StopTaskRequest {
-        task_id: task.id.clone(),
-        timeout,
-        signal: String::new(),
-    };
-    plugin.driver().stop_task(request).await.unwrap();
+    stop(&plugin, &task.id, "", Some(1)).await;
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
     assert_eq!(exit.result.unwrap().exit_code, -1, "{}", exit.err);
 
@@ -660,16 +640,7 @@ async fn stop_while_the_log_collector_is_away_keeps_a_container_the_operator_kee
 
     dir.stdout.pause();
     dir.stderr.pause();
-    let timeout = Some(prost_types::Duration {
-        seconds: 1,
-        nanos: 0,
-    });
-    let request = StopTaskRequest {
-        task_id: task.id.clone(),
-        timeout,
-        signal: String::new(),
-    };
-    plugin.driver().stop_task(request).await.unwrap();
+    stop(&plugin, &task.id, "", Some(1)).await;
     let container = driver_state(&handle, "container");
     assert!(
         standin

@@ -5,7 +5,7 @@ use std::time::Duration;
 use nomad_driver_container::proto::drivers::*;
 
 use crate::support::*;
-use crate::{configured_plugin, recover, running_task, start, EXIT_LIMIT};
+use crate::{configured_plugin, recover, running_task, start, stop, EXIT_LIMIT};
 
 #[tokio::test]
 async fn plugin_killed_mid_run_then_recovered_reports_the_exact_exit_and_every_line_once() {
@@ -215,16 +215,7 @@ async fn stop_after_apples_service_restarted_still_ends_the_task() {
         .cli(&["__simulate-apiserver-restart"])
         .status
         .success());
-    let timeout = Some(prost_types::Duration {
-        seconds: 1,
-        nanos: 0,
-    });
-    let request = StopTaskRequest {
-        task_id: task.id.clone(),
-        timeout,
-        signal: String::new(),
-    };
-    plugin.driver().stop_task(request).await.unwrap();
+    stop(&plugin, &task.id, "", Some(1)).await;
 
     let exit = wait_exit(&mut plugin.driver(), &task.id, EXIT_LIMIT).await;
     assert!(exit.result.is_some());
