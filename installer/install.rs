@@ -1,6 +1,7 @@
 //! Putting this binary into Nomad's `plugin_dir` (and taking it out), and
 //! writing config files safely: a backup first, then an atomic rename.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::client_config::PLUGIN_LABEL;
@@ -147,60 +148,119 @@ pub fn uninstall_binary(plugin_dir: &Path) -> Result<bool, InstallError> {
 /// the new text lands in one rename, with the old file's permissions.
 pub fn write_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>, InstallError> {
     // A symlinked config is written where the link points, so the link
-    // stays a link and the file Nomad reads gets the change.
+    // stays a link and the file Nomad reads gets the change. A link that
+    // points nowhere is refused rather than replaced by a plain file.
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
     let resolved = std::fs::canonicalize(path).ok();
+    if is_link && resolved.is_none() {
+        let error = std::io::Error::new(std::io::ErrorKind::NotFound, "the link points nowhere");
+        return Err(io_error("write through the link", path)(error).into());
+    }
     let path = resolved.as_deref().unwrap_or(path);
     let existing = std::fs::read_to_string(path).ok();
     if existing.as_deref() == Some(text) {
         return Ok(None);
     }
 
-    let backup = match existing {
-        Some(_) => {
-            let backup = unused_backup_path(path);
-            std::fs::copy(path, &backup).map_err(io_error("back up to", &backup))?;
-            Some(backup)
-        }
+    let backup = match &existing {
+        Some(original) => Some(write_backup(path, original)?),
         None => None,
     };
 
-    if let Some(parent) = path
+    let parent = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
-    }
-    let staging = PathBuf::from(format!("{}.writing-{}", path.display(), std::process::id()));
-    std::fs::write(&staging, text).map_err(io_error("write", &staging))?;
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+    // A fresh, randomly named file (created exclusively, never through a
+    // link someone planted), renamed over the config once complete.
+    let mut staging = tempfile::Builder::new()
+        .prefix(".nomad-driver-container-writing-")
+        .tempfile_in(parent)
+        .map_err(io_error("create a staging file in", parent))?;
+    staging
+        .write_all(text.as_bytes())
+        .map_err(io_error("write", staging.path()))?;
     if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&staging, meta.permissions())
-            .map_err(io_error("chmod", &staging))?;
+        std::fs::set_permissions(staging.path(), meta.permissions())
+            .map_err(io_error("chmod", staging.path()))?;
     }
-    std::fs::rename(&staging, path).map_err(io_error("replace", path))?;
+    staging
+        .persist(path)
+        .map_err(|error| io_error("replace", path)(error.error))?;
     tracing::info!(path = %path.display(), "config written");
     Ok(backup)
 }
 
-/// `<path>.bak-<unix seconds>`, with `-2`, `-3`, ... when runs within the
-/// same second would otherwise overwrite an earlier backup.
-fn unused_backup_path(path: &Path) -> PathBuf {
+/// Writes `original` to `<path>.bak-<unix seconds>` (with `-2`, `-3`, ...
+/// when runs within the same second already made one). The file is created
+/// exclusively, so an existing file or a planted link is never written to.
+fn write_backup(path: &Path, original: &str) -> Result<PathBuf, InstallError> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())
         .unwrap_or(0);
     let base = format!("{}.bak-{stamp}", path.display());
     let mut candidate = PathBuf::from(&base);
-    let mut counter = 2;
-    while candidate.exists() {
-        candidate = PathBuf::from(format!("{base}-{counter}"));
-        counter += 1;
+    for counter in 2.. {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(mut file) => {
+                file.write_all(original.as_bytes())
+                    .map_err(io_error("back up to", &candidate))?;
+                return Ok(candidate);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                candidate = PathBuf::from(format!("{base}-{counter}"));
+            }
+            Err(error) => return Err(io_error("back up to", &candidate)(error).into()),
+        }
     }
-    candidate
+    unreachable!("the counter runs until a free name is found")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn planted_links_are_never_written_through_and_a_dangling_config_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("client.hcl");
+        let victim = dir.path().join("victim");
+        std::fs::write(&config, "a = 1\n").unwrap();
+        std::fs::write(&victim, "victim\n").unwrap();
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        for second in [stamp, stamp + 1] {
+            let planted = dir.path().join(format!("client.hcl.bak-{second}"));
+            std::os::unix::fs::symlink(&victim, planted).unwrap();
+        }
+
+        let backup = write_with_backup(&config, "a = 2\n").unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim\n");
+        assert!(!std::fs::symlink_metadata(&backup)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), "a = 1\n");
+
+        let dangling = dir.path().join("dangling.hcl");
+        std::os::unix::fs::symlink(dir.path().join("missing/real.hcl"), &dangling).unwrap();
+        let error = write_with_backup(&dangling, "a = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("points nowhere"), "{error}");
+        assert!(std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
 
     #[test]
     fn a_symlinked_config_is_written_through_its_link_with_unique_backups() {

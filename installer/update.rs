@@ -355,10 +355,14 @@ fn check_new_binary(path: &Path, version: &str) -> Result<(), String> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
         .map_err(|error| format!("cannot make it executable: {error}"))?;
 
+    // Output goes to a file, not a pipe: a process the binary leaves behind
+    // holding its stdout must not make this wait past the limit.
+    let mut printed_to = tempfile::tempfile().map_err(|error| error.to_string())?;
+    let stdout = printed_to.try_clone().map_err(|error| error.to_string())?;
     let mut child = std::process::Command::new(path)
         .arg("version")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
+        .stdout(stdout)
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|error| format!("it does not run: {error}"))?;
@@ -377,11 +381,15 @@ fn check_new_binary(path: &Path, version: &str) -> Result<(), String> {
         }
     };
     let mut printed = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.read_to_string(&mut printed);
-    }
+    use std::io::Seek;
+    let _ = printed_to.rewind();
+    let _ = printed_to.read_to_string(&mut printed);
+    // `version` prints "<name> <version> ..." first.
     let wanted = version.trim_start_matches('v');
-    if !status.success() || !printed.contains(wanted) {
+    let mut words = printed.split_whitespace();
+    let names_itself = words.next() == Some(PLUGIN_LABEL)
+        && words.next().map(|word| word.trim_start_matches('v')) == Some(wanted);
+    if !status.success() || !names_itself {
         let first_line = printed.lines().next().unwrap_or_default();
         return Err(format!(
             "`version` exited with {status} and printed {first_line:?}, not version {wanted}"
